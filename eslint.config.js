@@ -1,0 +1,78 @@
+// @ts-check
+import js from '@eslint/js'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+// Layer rules from DESIGN.md: arrows point one way (ui -> editor -> doc, ui -> sync -> doc,
+// sync -> share/protocol, server -> protocol). Each entry bans what a layer may not import.
+const banned = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group, message })) }],
+})
+const providers = ['y-webrtc', 'y-webrtc/*', 'y-indexeddb', 'y-indexeddb/*']
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.browser, ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // Focused tests would silently skip the rest of the suite.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.object.name=/^(it|test|describe)$/][callee.property.name="only"]',
+          message: 'Focused tests (.only) skip the rest of the suite.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/doc/**'],
+    rules: banned(
+      ['../sync/*', '../ui/*', '../editor/*', '../share/*', ...providers, 'ws'],
+      'doc/ is the CRDT model: no DOM, no network, no other layer.',
+    ),
+  },
+  {
+    files: ['src/share/**', 'src/protocol/**'],
+    rules: banned(
+      ['../doc/*', '../sync/*', '../ui/*', '../editor/*', ...providers, 'yjs', 'ws'],
+      'share/ and protocol/ are pure leaf modules.',
+    ),
+  },
+  {
+    files: ['src/sync/**'],
+    rules: banned(['../ui/*', '../editor/*', '@tiptap/*'], 'sync/ never knows the editor or UI.'),
+  },
+  {
+    files: ['src/editor/**'],
+    rules: banned(
+      ['../ui/*', '../sync/*', ...providers],
+      'editor/ sees only doc/; replication is behind sync/.',
+    ),
+  },
+  {
+    files: ['src/ui/**', 'src/main.ts'],
+    rules: banned(providers, 'ui/ sees sync/ port and status model, never the providers.'),
+  },
+  {
+    files: ['server/**'],
+    rules: banned(
+      ['../src/doc/*', '../src/sync/*', '../src/ui/*', '../src/editor/*', '../src/share/*'],
+      'server/ imports only src/protocol/ from the app.',
+    ),
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+)

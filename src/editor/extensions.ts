@@ -1,0 +1,42 @@
+import type { AnyExtension } from '@tiptap/core'
+import { getSchema } from '@tiptap/core'
+import type { Schema } from '@tiptap/pm/model'
+import Link from '@tiptap/extension-link'
+import { TaskItem, TaskList } from '@tiptap/extension-list'
+import StarterKit from '@tiptap/starter-kit'
+import { isSafeLinkHref } from './link-policy'
+
+// The document schema every peer shares. It must be identical everywhere (browser editor,
+// Node tests, fuzz harness), so it lives in one function with no DOM dependency: anything
+// view-only (collaboration, carets, placeholder) is added by the editor on top of it.
+export function schemaExtensions(): AnyExtension[] {
+  return [
+    StarterKit.configure({
+      // Yjs owns history (Y.UndoManager via the Collaboration extension): the built-in
+      // ProseMirror history would undo collaborators' changes too.
+      undoRedo: false,
+      heading: { levels: [1, 2, 3] },
+      // Underline is not part of the feature set; TrailingNode would insert a paragraph on
+      // every peer at once and fight itself under concurrent edits.
+      underline: false,
+      trailingNode: false,
+      link: false,
+    }),
+    Link.configure({
+      openOnClick: false,
+      autolink: true,
+      linkOnPaste: true,
+      defaultProtocol: 'https',
+      protocols: ['mailto'],
+      isAllowedUri: (url) => isSafeLinkHref(url),
+      shouldAutoLink: (url) => isSafeLinkHref(url) || isSafeLinkHref(`https://${url}`),
+      HTMLAttributes: { rel: 'noopener noreferrer nofollow', target: '_blank' },
+    }),
+    TaskList,
+    TaskItem.configure({ nested: true }),
+  ]
+}
+
+export function documentSchema(): Schema {
+  return getSchema(schemaExtensions())
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config'
+
+// Three projects, run one after another by `npm test`: unit (pure logic, fast, parallel),
+// integration (real server on port 0, real WebRTC in Node processes), e2e (real Chromium against
+// the real `npm start`). Integration and e2e run one file at a time: this is a 2-core machine and
+// WebRTC/Chromium timing suffers badly under contention.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})
