@@ -1,0 +1,333 @@
+// Server configuration: one table of options, read from environment variables and command-line
+// flags (flags win), validated all at once so an operator sees every bad value in one run.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_LIMITS, type SignalingLimits } from '../src/protocol/limits'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface ServerConfig extends SignalingLimits {
+  /** TCP port; 0 picks any free port. */
+  readonly port: number
+  readonly host: string
+  /** Directory of the built app (`npm run build` writes it). */
+  readonly staticDir: string
+  readonly logLevel: LogLevel
+  /** Redis URL for the scale-out bus; null selects the in-memory bus. */
+  readonly redisUrl: string | null
+  /** Prefix of every Redis channel this server uses. */
+  readonly redisPrefix: string
+  /** Take the client address from the last X-Forwarded-For entry (behind one trusted proxy). */
+  readonly trustProxy: boolean
+  /** How long a closing connection may take to finish the close handshake before it is cut. */
+  readonly closeTimeoutMs: number
+  /** How long graceful shutdown waits for clients to close before cutting them. */
+  readonly shutdownTimeoutMs: number
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  ...DEFAULT_LIMITS,
+  port: 8080,
+  host: '127.0.0.1',
+  staticDir: path.resolve(here, '../dist'),
+  logLevel: 'info',
+  redisUrl: null,
+  redisPrefix: 'meshpad:',
+  trustProxy: false,
+  closeTimeoutMs: 2_000,
+  shutdownTimeoutMs: 10_000,
+}
+
+type Kind =
+  | { readonly kind: 'int'; readonly min: number; readonly max: number }
+  | { readonly kind: 'string'; readonly check?: (value: string) => string | null }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] }
+
+interface Option {
+  readonly key: keyof ServerConfig
+  readonly env: string
+  readonly flag: string
+  readonly help: string
+  readonly type: Kind
+}
+
+const int = (min: number, max: number): Kind => ({ kind: 'int', min, max })
+const MiB = 1024 * 1024
+
+export const OPTIONS: readonly Option[] = [
+  {
+    key: 'port',
+    env: 'PORT',
+    flag: '--port',
+    type: int(0, 65535),
+    help: 'TCP port (0 = any free port)',
+  },
+  {
+    key: 'host',
+    env: 'HOST',
+    flag: '--host',
+    type: { kind: 'string', check: nonEmpty },
+    help: 'address to listen on',
+  },
+  {
+    key: 'staticDir',
+    env: 'STATIC_DIR',
+    flag: '--static-dir',
+    type: { kind: 'string', check: nonEmpty },
+    help: 'directory of the built app',
+  },
+  {
+    key: 'logLevel',
+    env: 'LOG_LEVEL',
+    flag: '--log-level',
+    type: { kind: 'enum', values: LOG_LEVELS },
+    help: 'log level',
+  },
+  {
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    flag: '--redis-url',
+    type: { kind: 'string', check: redisUrl },
+    help: 'redis:// or rediss:// URL; enables the Redis bus (default: in-memory bus)',
+  },
+  {
+    key: 'redisPrefix',
+    env: 'REDIS_PREFIX',
+    flag: '--redis-prefix',
+    type: { kind: 'string', check: nonEmpty },
+    help: 'prefix of Redis channel names',
+  },
+  {
+    key: 'trustProxy',
+    env: 'TRUST_PROXY',
+    flag: '--trust-proxy',
+    type: { kind: 'bool' },
+    help: 'client address from the last X-Forwarded-For entry (only behind a proxy that sets it)',
+  },
+  {
+    key: 'maxFrameBytes',
+    env: 'MAX_FRAME_BYTES',
+    flag: '--max-frame-bytes',
+    type: int(1024, 16 * MiB),
+    help: 'largest inbound message in bytes',
+  },
+  {
+    key: 'maxTopicsPerConnection',
+    env: 'MAX_TOPICS_PER_CONNECTION',
+    flag: '--max-topics-per-connection',
+    type: int(1, 100_000),
+    help: 'topics one connection may subscribe to',
+  },
+  {
+    key: 'maxTopicLength',
+    env: 'MAX_TOPIC_LENGTH',
+    flag: '--max-topic-length',
+    type: int(1, 65_536),
+    help: 'longest topic name in characters',
+  },
+  {
+    key: 'rateLimitPerSecond',
+    env: 'RATE_LIMIT_PER_SECOND',
+    flag: '--rate-limit-per-second',
+    type: int(1, 1_000_000),
+    help: 'sustained inbound messages per second per connection',
+  },
+  {
+    key: 'rateLimitBurst',
+    env: 'RATE_LIMIT_BURST',
+    flag: '--rate-limit-burst',
+    type: int(1, 1_000_000),
+    help: 'inbound message burst per connection',
+  },
+  {
+    key: 'maxConnectionsPerIp',
+    env: 'MAX_CONNECTIONS_PER_IP',
+    flag: '--max-connections-per-ip',
+    type: int(1, 10_000_000),
+    help: 'concurrent connections from one address',
+  },
+  {
+    key: 'maxConnections',
+    env: 'MAX_CONNECTIONS',
+    flag: '--max-connections',
+    type: int(1, 10_000_000),
+    help: 'concurrent connections on this instance',
+  },
+  {
+    key: 'idleTimeoutMs',
+    env: 'IDLE_TIMEOUT_MS',
+    flag: '--idle-timeout-ms',
+    type: int(100, 3_600_000),
+    help: 'close a connection that has not answered a ping within this time',
+  },
+  {
+    key: 'maxBufferedBytes',
+    env: 'MAX_BUFFERED_BYTES',
+    flag: '--max-buffered-bytes',
+    type: int(1024, 1024 * MiB),
+    help: 'bytes queued for a subscriber before it is dropped as slow',
+  },
+  {
+    key: 'closeTimeoutMs',
+    env: 'CLOSE_TIMEOUT_MS',
+    flag: '--close-timeout-ms',
+    type: int(10, 600_000),
+    help: 'time a closing connection gets before it is cut',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    flag: '--shutdown-timeout-ms',
+    type: int(0, 600_000),
+    help: 'time graceful shutdown waits for clients',
+  },
+]
+
+function nonEmpty(value: string): string | null {
+  return value.trim() === '' ? 'must not be empty' : null
+}
+
+function redisUrl(value: string): string | null {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'redis:' || url.protocol === 'rediss:'
+      ? null
+      : 'must be a redis:// or rediss:// URL'
+  } catch {
+    return 'must be a redis:// or rediss:// URL'
+  }
+}
+
+export type ConfigResult =
+  | { readonly kind: 'config'; readonly config: ServerConfig }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'errors'; readonly errors: readonly string[] }
+
+/** Reads the configuration from environment variables and flags (`--port 1`, `--port=1`). */
+export function readConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  argv: readonly string[],
+): ConfigResult {
+  const errors: string[] = []
+  const raw = new Map<Option, { value: string; source: string }>()
+  for (const option of OPTIONS) {
+    const value = env[option.env]
+    // An empty variable counts as unset, as shells and compose files commonly leave them.
+    if (value !== undefined && value !== '') raw.set(option, { value, source: option.env })
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--help' || arg === '-h') return { kind: 'help' }
+    const eq = arg.indexOf('=')
+    const flag = eq === -1 ? arg : arg.slice(0, eq)
+    const option = OPTIONS.find((candidate) => candidate.flag === flag)
+    if (option === undefined) {
+      errors.push(`unknown argument ${JSON.stringify(arg)} (see --help)`)
+      continue
+    }
+    if (eq !== -1) raw.set(option, { value: arg.slice(eq + 1), source: flag })
+    else if (option.type.kind === 'bool') raw.set(option, { value: 'true', source: flag })
+    else if (i + 1 < argv.length) raw.set(option, { value: argv[++i] as string, source: flag })
+    else errors.push(`${flag} needs a value`)
+  }
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG }
+  for (const [option, { value, source }] of raw) {
+    const parsed = parseValue(option.type, value)
+    if ('error' in parsed) errors.push(`${source}=${JSON.stringify(value)}: ${parsed.error}`)
+    else config[option.key] = parsed.value
+  }
+  errors.push(...crossCheck(config as unknown as ServerConfig))
+  return errors.length > 0
+    ? { kind: 'errors', errors }
+    : { kind: 'config', config: config as unknown as ServerConfig }
+}
+
+type Parsed = { readonly value: unknown } | { readonly error: string }
+
+function parseValue(type: Kind, value: string): Parsed {
+  switch (type.kind) {
+    case 'int': {
+      if (!/^\d+$/.test(value.trim())) return { error: 'must be a whole number' }
+      const n = Number(value.trim())
+      if (n < type.min || n > type.max) {
+        return { error: `must be between ${type.min} and ${type.max}` }
+      }
+      return { value: n }
+    }
+    case 'bool': {
+      const v = value.trim().toLowerCase()
+      if (['1', 'true', 'yes', 'on'].includes(v)) return { value: true }
+      if (['0', 'false', 'no', 'off'].includes(v)) return { value: false }
+      return { error: 'must be true or false' }
+    }
+    case 'enum':
+      return type.values.includes(value)
+        ? { value }
+        : { error: `must be one of ${type.values.join(', ')}` }
+    case 'string': {
+      const problem = type.check?.(value) ?? null
+      return problem === null ? { value } : { error: problem }
+    }
+  }
+}
+
+function crossCheck(config: ServerConfig): string[] {
+  const errors: string[] = []
+  if (config.maxConnectionsPerIp > config.maxConnections) {
+    errors.push(
+      `MAX_CONNECTIONS_PER_IP (${config.maxConnectionsPerIp}) must not exceed MAX_CONNECTIONS (${config.maxConnections})`,
+    )
+  }
+  if (config.maxBufferedBytes < config.maxFrameBytes) {
+    errors.push(
+      `MAX_BUFFERED_BYTES (${config.maxBufferedBytes}) must be at least MAX_FRAME_BYTES (${config.maxFrameBytes}), or no frame could be relayed`,
+    )
+  }
+  return errors
+}
+
+/**
+ * A full configuration from defaults and overrides, for programmatic use (tests, benchmarks).
+ * Throws one error listing every bad value, as `readConfig` reports them.
+ */
+export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const config: ServerConfig = { ...DEFAULT_CONFIG, ...overrides }
+  const errors: string[] = []
+  for (const option of OPTIONS) {
+    const value = config[option.key]
+    if (option.type.kind === 'int') {
+      const { min, max } = option.type
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        errors.push(
+          `${option.key}=${String(value)}: must be a whole number between ${min} and ${max}`,
+        )
+      }
+    }
+  }
+  errors.push(...crossCheck(config))
+  if (errors.length > 0) throw new Error(`invalid server configuration:\n  ${errors.join('\n  ')}`)
+  return config
+}
+
+export function helpText(): string {
+  const rows = OPTIONS.map((option) => {
+    const fallback = DEFAULT_CONFIG[option.key]
+    const shown = fallback === null ? 'unset' : String(fallback)
+    return `  ${`${option.flag}${option.type.kind === 'bool' ? '' : ' <value>'}`.padEnd(34)} ${option.env.padEnd(26)} ${option.help} (default: ${shown})`
+  })
+  return [
+    'Meshpad signaling server: serves the built app and the y-webrtc signaling WebSocket at /signal.',
+    '',
+    'Usage: tsx server/main.ts [flags]      (flags override environment variables)',
+    '',
+    `  ${'flag'.padEnd(34)} ${'environment'.padEnd(26)} meaning`,
+    ...rows,
+    `  ${'--help, -h'.padEnd(34)} ${''.padEnd(26)} print this help and exit`,
+    '',
+    'Endpoints: /signal (WebSocket), /healthz, /readyz, /metrics (Prometheus).',
+  ].join('\n')
+}

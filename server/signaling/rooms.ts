@@ -1,0 +1,69 @@
+// Topics and their local subscribers on this instance, joined to the other instances through
+// the bus. Rooms reference-count topics for the bus: it hears of a topic when the first local
+// subscriber arrives and when the last one leaves, so an instance listens only to topics its own
+// clients are in. A publish is delivered locally here and offered once to the bus; a publish from
+// the bus is delivered locally only, which together gives exactly-once delivery per subscriber.
+import { relayText, type Topic } from '../../src/protocol/signaling'
+import type { Bus } from '../bus/bus'
+import type { Metrics } from '../metrics'
+
+export interface Subscriber {
+  /** Sends one relayed frame; the subscriber applies its own backpressure bound. */
+  deliver(text: string): void
+}
+
+export class Rooms {
+  private readonly topics = new Map<Topic, Set<Subscriber>>()
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Number of topics with at least one local subscriber. */
+  get size(): number {
+    return this.topics.size
+  }
+
+  subscribe(subscriber: Subscriber, topic: Topic): void {
+    let subscribers = this.topics.get(topic)
+    if (subscribers === undefined) {
+      this.topics.set(topic, (subscribers = new Set()))
+      this.bus.subscribe(topic)
+    }
+    subscribers.add(subscriber)
+  }
+
+  unsubscribe(subscriber: Subscriber, topic: Topic): void {
+    const subscribers = this.topics.get(topic)
+    if (subscribers === undefined || !subscribers.delete(subscriber)) return
+    if (subscribers.size === 0) {
+      this.topics.delete(topic)
+      this.bus.unsubscribe(topic)
+    }
+  }
+
+  /** A publish from a local client: to local subscribers, and once to the other instances. */
+  publish(topic: Topic, text: string): void {
+    this.deliverLocal(topic, text)
+    const started = performance.now()
+    void this.bus
+      .publish(topic, text)
+      .then(() => this.metrics.busPublishSeconds.observe((performance.now() - started) / 1000))
+  }
+
+  /** A publish that arrived through the bus from another instance. */
+  deliverRemote(topic: Topic, text: string): void {
+    this.metrics.busMessagesIn.inc()
+    this.deliverLocal(topic, text)
+  }
+
+  private deliverLocal(topic: Topic, text: string): void {
+    const subscribers = this.topics.get(topic)
+    if (subscribers === undefined) return
+    // `clients` counts this instance's receivers, as y-webrtc's server does for its one process.
+    const relayed = relayText(text, subscribers.size)
+    // A subscriber dropped during delivery leaves the set; Set iteration tolerates that.
+    for (const subscriber of subscribers) subscriber.deliver(relayed)
+  }
+}
