@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 // Layer rules from DESIGN.md: arrows point one way (ui -> editor -> doc, ui -> sync -> doc,
 // sync -> share/protocol, server -> protocol). Each entry bans what a layer may not import.
 const banned = (patterns, message) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group, message })) }],
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
 })
 const providers = ['y-webrtc', 'y-webrtc/*', 'y-indexeddb', 'y-indexeddb/*']
 
@@ -38,8 +38,8 @@ export default tseslint.config(
   {
     files: ['src/doc/**'],
     rules: banned(
-      ['../sync/*', '../ui/*', '../editor/*', '../share/*', ...providers, 'ws'],
-      'doc/ is the CRDT model: no DOM, no network, no other layer.',
+      ['../sync/*', '../ui/*', '../editor/*', ...providers, 'ws'],
+      'doc/ is the CRDT model: no DOM, no network; it may use the pure share/ ids.',
     ),
   },
   {

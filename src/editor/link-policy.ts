@@ -5,6 +5,8 @@ const ALLOWED_PROTOCOLS = new Set(['http:', 'https:', 'mailto:'])
 
 export function isSafeLinkHref(href: string): boolean {
   const trimmed = href.trim()
+  // Control characters can hide a scheme from naive checks (`java\nscript:`).
+  // eslint-disable-next-line no-control-regex
   if (trimmed === '' || /[\u0000-\u001f\u007f]/.test(trimmed)) return false
   let url: URL
   try {

@@ -1,0 +1,57 @@
+import { Editor } from '@tiptap/core'
+import Collaboration from '@tiptap/extension-collaboration'
+import CollaborationCaret from '@tiptap/extension-collaboration-caret'
+import { Placeholder } from '@tiptap/extensions'
+import type * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import { bodyOf } from '../doc/model'
+import { schemaExtensions } from './extensions'
+
+// The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule LOCAL-3): the
+// editor is never given initial `content`, which would be inserted again by every peer on sync.
+// Undo/redo come from the Collaboration extension (Y.UndoManager tracking only this editor's
+// own origin), so undo never removes a collaborator's work (rule UNDO-1).
+
+export interface PeerIdentity {
+  readonly name: string
+  readonly color: string
+}
+
+export interface EditorOptions {
+  readonly element: HTMLElement
+  readonly doc: Y.Doc
+  readonly awareness: Awareness
+  readonly user: PeerIdentity
+  readonly placeholder?: string
+  readonly editable?: boolean
+}
+
+export function createEditor(options: EditorOptions): Editor {
+  return new Editor({
+    element: options.element,
+    editable: options.editable ?? true,
+    extensions: [
+      ...schemaExtensions(),
+      Collaboration.configure({ fragment: bodyOf(options.doc) }),
+      CollaborationCaret.configure({
+        // CollaborationCaret only reads `provider.awareness`; the editor never sees sync/.
+        provider: { awareness: options.awareness },
+        user: { name: options.user.name, color: options.user.color },
+      }),
+      Placeholder.configure({
+        placeholder:
+          options.placeholder ?? 'Start writing… a heading on the first line names the document.',
+      }),
+    ],
+    editorProps: {
+      attributes: {
+        'data-testid': 'editor',
+        class: 'editor-content',
+        spellcheck: 'true',
+        role: 'textbox',
+        'aria-multiline': 'true',
+        'aria-label': 'Document',
+      },
+    },
+  })
+}

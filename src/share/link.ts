@@ -1,0 +1,77 @@
+import { isDocId, isDocSecret, newDocId, newDocSecret, type DocId, type DocSecret } from './ids'
+
+// Share links (rule LINK-1): `<origin>/#/d/<docId>/<secret>`. Both parts sit in the URL
+// fragment, which browsers never send to a server, so neither the static host nor the
+// signaling server ever learns which document is opened or how to read it.
+
+export interface DocAddress {
+  readonly docId: DocId
+  readonly secret: DocSecret
+}
+
+export type ShareLinkErrorReason =
+  'not-a-document-link' | 'malformed-document-id' | 'malformed-secret' | 'trailing-garbage'
+
+export class ShareLinkError extends Error {
+  constructor(
+    readonly reason: ShareLinkErrorReason,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ShareLinkError'
+  }
+}
+
+export function newDocAddress(): DocAddress {
+  return { docId: newDocId(), secret: newDocSecret() }
+}
+
+/** The hash route of a document, e.g. `#/d/<docId>/<secret>`. */
+export function documentHash(address: DocAddress): string {
+  return `#/d/${address.docId}/${address.secret}`
+}
+
+/** The full link a user shares: the app's origin and path plus the document's hash route. */
+export function shareLink(appUrl: string, address: DocAddress): string {
+  const url = new URL(appUrl)
+  return `${url.origin}${url.pathname}${documentHash(address)}`
+}
+
+/**
+ * Parses a location hash (`#/d/<docId>/<secret>`) or a whole link. Returns null for the home
+ * route (empty hash or `#/`), throws ShareLinkError with a reason for anything else malformed.
+ */
+export function parseDocumentHash(input: string): DocAddress | null {
+  const hashIndex = input.indexOf('#')
+  const hash =
+    hashIndex >= 0 ? input.slice(hashIndex + 1) : input.includes('://') ? '' : input
+  if (hash === '' || hash === '/') return null
+  const parts = hash.split('/')
+  // ['', 'd', docId, secret]
+  if (parts[0] !== '' || parts[1] !== 'd' || parts.length < 4) {
+    throw new ShareLinkError(
+      'not-a-document-link',
+      'This is not a Meshpad document link (expected #/d/<id>/<secret>).',
+    )
+  }
+  const [, , docId = '', secret = '', ...rest] = parts
+  if (!isDocId(docId)) {
+    throw new ShareLinkError(
+      'malformed-document-id',
+      'The document id in this link is malformed: the link was probably cut short when copied.',
+    )
+  }
+  if (!isDocSecret(secret)) {
+    throw new ShareLinkError(
+      'malformed-secret',
+      'The secret in this link is malformed: the link was probably cut short when copied.',
+    )
+  }
+  if (rest.length > 0 && !(rest.length === 1 && rest[0] === '')) {
+    throw new ShareLinkError(
+      'trailing-garbage',
+      'This document link has extra parts after the secret.',
+    )
+  }
+  return { docId, secret }
+}

@@ -1,0 +1,62 @@
+// One observable model of "saved / connected / peers" (rules STATUS-1..3). Adapters write
+// their part; the UI reads the whole and re-renders only when something visible changed.
+
+export type ConnectionState = 'offline' | 'connecting' | 'connected'
+
+/**
+ * What the user must know, from a closed set (DESIGN.md "errors in three kinds"): each value has
+ * one message in the UI. Peer and network faults that heal by themselves are not listed here.
+ */
+export type SyncProblem =
+  | 'storage-unavailable' // IndexedDB could not be opened: edits live only in this tab
+  | 'storage-write-failed' // a write to IndexedDB failed: recent edits may not be saved
+  | 'transport-error' // a message to a peer could not be sent
+
+export interface SyncStatus {
+  /** False while the user has paused replication with the network toggle. */
+  readonly networkEnabled: boolean
+  readonly connection: ConnectionState
+  /** Connected remote peers: WebRTC peers plus other tabs of this browser. */
+  readonly peers: number
+  /** The local copy has been read from IndexedDB (or storage failed and we run in memory). */
+  readonly loaded: boolean
+  /** Every change this tab knows of is in a committed IndexedDB transaction. */
+  readonly saved: boolean
+  readonly problem: SyncProblem | null
+}
+
+export const INITIAL_STATUS: SyncStatus = {
+  networkEnabled: true,
+  connection: 'connecting',
+  peers: 0,
+  loaded: false,
+  saved: true,
+  problem: null,
+}
+
+export class StatusModel {
+  private current: SyncStatus
+  private readonly listeners = new Set<(status: SyncStatus) => void>()
+
+  constructor(initial: SyncStatus = INITIAL_STATUS) {
+    this.current = initial
+  }
+
+  get(): SyncStatus {
+    return this.current
+  }
+
+  update(patch: Partial<SyncStatus>): void {
+    const next = { ...this.current, ...patch }
+    const keys = Object.keys(next) as (keyof SyncStatus)[]
+    if (keys.every((key) => next[key] === this.current[key])) return
+    this.current = next
+    for (const listener of this.listeners) listener(next)
+  }
+
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener)
+    listener(this.current)
+    return () => this.listeners.delete(listener)
+  }
+}

@@ -1,0 +1,77 @@
+import type { CatalogEntry, DocumentCatalog } from '../doc/catalog'
+import type { PeerIdentity } from '../editor/create-editor'
+import { parseDocumentHash, ShareLinkError, type DocAddress } from '../share/link'
+import type { DocumentSession } from '../sync/port'
+import { h } from './dom'
+import { renderDocument } from './document-view'
+import { renderHome } from './home'
+
+// The app shell: a hash router between the document list and one open document. The route is
+// the fragment, so the secret never leaves the browser (rule LINK-1).
+
+export interface AppDeps {
+  readonly root: HTMLElement
+  readonly catalog: DocumentCatalog
+  readonly openSession: (address: DocAddress) => DocumentSession
+  readonly removeLocalCopy: (entry: CatalogEntry) => Promise<void>
+  readonly shareLink: (address: DocAddress) => string
+  readonly identity: () => PeerIdentity
+  readonly setIdentity: (identity: PeerIdentity) => void
+}
+
+export function startApp(deps: AppDeps): void {
+  const view = h('div', { class: 'view' })
+  const toast = h('div', { class: 'toast', role: 'status', 'data-testid': 'toast', hidden: true })
+  deps.root.replaceChildren(view, toast)
+  let toastTimer: ReturnType<typeof setTimeout> | undefined
+  const notify = (message: string): void => {
+    toast.textContent = message
+    toast.hidden = false
+    clearTimeout(toastTimer)
+    toastTimer = setTimeout(() => (toast.hidden = true), 4000)
+  }
+  const navigate = (hash: string): void => {
+    window.location.hash = hash
+  }
+
+  let teardown: () => void | Promise<void> = () => {}
+  let routing = Promise.resolve()
+
+  const route = async (): Promise<void> => {
+    await teardown()
+    teardown = () => {}
+    let address: DocAddress | null
+    try {
+      address = parseDocumentHash(window.location.hash)
+    } catch (error) {
+      const message =
+        error instanceof ShareLinkError ? error.message : 'This link cannot be opened.'
+      view.replaceChildren(
+        h(
+          'main',
+          { class: 'broken-link', 'data-testid': 'broken-link' },
+          h('h1', {}, 'This link does not open a document'),
+          h('p', {}, message),
+          h('a', { href: '#/' }, 'Go to your documents'),
+        ),
+      )
+      return
+    }
+    if (address === null) {
+      teardown = renderHome(view, {
+        catalog: deps.catalog,
+        removeLocalCopy: deps.removeLocalCopy,
+        navigate,
+      })
+    } else {
+      teardown = renderDocument(view, address, { ...deps, notify })
+    }
+  }
+  // Routes run one after another: a document's session is destroyed before the next opens, so
+  // y-webrtc never sees two providers for one room in this realm.
+  const schedule = (): void => {
+    routing = routing.then(route, route)
+  }
+  window.addEventListener('hashchange', schedule)
+  schedule()
+}

@@ -1,0 +1,121 @@
+import type { Editor } from '@tiptap/core'
+import type { DocumentCatalog } from '../doc/catalog'
+import { bodyOf } from '../doc/model'
+import { deriveTitle } from '../doc/title'
+import { createEditor, type PeerIdentity } from '../editor/create-editor'
+import type { DocAddress } from '../share/link'
+import type { DocumentSession } from '../sync/port'
+import { h } from './dom'
+import { cleanName } from './identity'
+import { renderPeerList } from './peer-list'
+import { renderSharePanel } from './share-panel'
+import { createStatusBar } from './status-bar'
+import { renderToolbar } from './toolbar'
+
+// One open document: editor, toolbar, share link, people, status. The local copy is loaded
+// before the editor mounts (rule LOCAL-2), so what this browser has shows at once, with or
+// without a network; peers fill in the rest as they arrive.
+
+export interface DocumentViewDeps {
+  readonly catalog: DocumentCatalog
+  readonly openSession: (address: DocAddress) => DocumentSession
+  readonly shareLink: (address: DocAddress) => string
+  readonly identity: () => PeerIdentity
+  readonly setIdentity: (identity: PeerIdentity) => void
+  readonly notify: (message: string) => void
+}
+
+/** How long edits settle before the derived title is recomputed. */
+const TITLE_DEBOUNCE_MS = 400
+
+export function renderDocument(
+  root: HTMLElement,
+  address: DocAddress,
+  deps: DocumentViewDeps,
+): () => Promise<void> {
+  deps.catalog.touch(address)
+  const session = deps.openSession(address)
+  let editor: Editor | null = null
+  let disposed = false
+  const cleanups: (() => void)[] = []
+
+  const statusBar = createStatusBar((enable) => session.setNetworkEnabled(enable))
+  cleanups.push(session.status.subscribe((status) => statusBar.render(status)))
+
+  const nameInput = h('input', {
+    class: 'user-name',
+    'data-testid': 'user-name',
+    'aria-label': 'Your name, as others see it',
+    maxlength: 40,
+    value: deps.identity().name,
+  })
+  nameInput.addEventListener('change', () => {
+    const name = cleanName(nameInput.value)
+    if (name === '') {
+      nameInput.value = deps.identity().name
+      return
+    }
+    const next = { ...deps.identity(), name }
+    deps.setIdentity(next)
+    editor?.commands.updateUser({ name: next.name, color: next.color })
+  })
+
+  const peers = renderPeerList(session.awareness)
+  cleanups.push(() => peers.destroy())
+  const editorHost = h('div', { class: 'editor-host' }, h('p', { class: 'loading' }, 'Opening…'))
+  const toolbarHost = h('div', { class: 'toolbar-host' })
+
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'document' },
+      h(
+        'header',
+        { class: 'doc-header' },
+        h('a', { href: '#/', class: 'home-link', 'data-testid': 'home-link' }, '← Documents'),
+        renderSharePanel(deps.shareLink(address), deps.notify),
+        h('label', { class: 'name-label' }, 'You ', nameInput),
+        peers.element,
+      ),
+      statusBar.problem,
+      toolbarHost,
+      editorHost,
+      statusBar.element,
+    ),
+  )
+
+  let titleTimer: ReturnType<typeof setTimeout> | undefined
+  const updateTitle = (): void => {
+    clearTimeout(titleTimer)
+    titleTimer = setTimeout(() => {
+      if (!disposed) deps.catalog.setDerivedTitle(address.docId, deriveTitle(bodyOf(session.doc)))
+    }, TITLE_DEBOUNCE_MS)
+  }
+  session.doc.on('update', updateTitle)
+  cleanups.push(() => {
+    clearTimeout(titleTimer)
+    session.doc.off('update', updateTitle)
+  })
+
+  void session.loaded.then(() => {
+    if (disposed) return
+    editorHost.replaceChildren()
+    const created = createEditor({
+      element: editorHost,
+      doc: session.doc,
+      awareness: session.awareness,
+      user: deps.identity(),
+    })
+    editor = created
+    toolbarHost.replaceChildren(renderToolbar(created, deps.notify))
+    updateTitle()
+    created.commands.focus('start')
+  })
+
+  return async () => {
+    disposed = true
+    for (const cleanup of cleanups) cleanup()
+    editor?.destroy()
+    await session.destroy()
+  }
+}

@@ -1,0 +1,87 @@
+import type { SyncProblem, SyncStatus } from '../sync/status'
+import { h, setAttr, setText } from './dom'
+
+// The status bar (rules STATUS-1..3): connection, peer count, saved state, the network toggle,
+// and the one visible place where problems the user must know about are shown.
+
+export const PROBLEM_MESSAGES: Record<SyncProblem, string> = {
+  'storage-unavailable':
+    'This browser would not let Meshpad store the document: your edits live only in this tab until a peer receives them.',
+  'storage-write-failed':
+    'Saving to this browser failed: recent edits may not be stored. Keep the tab open until a peer has them.',
+  'transport-error': 'A message to a peer could not be sent; Meshpad keeps retrying.',
+}
+
+const CONNECTION_LABEL = {
+  offline: 'Offline',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+} as const
+
+export interface StatusBar {
+  readonly element: HTMLElement
+  readonly problem: HTMLElement
+  render(status: SyncStatus): void
+}
+
+export function createStatusBar(onToggleNetwork: (enable: boolean) => void): StatusBar {
+  let enabled = true
+  const sync = h('span', {
+    class: 'status-item sync',
+    'data-testid': 'sync-status',
+    'data-state': 'connecting',
+  })
+  const peers = h('span', { 'data-testid': 'peer-count' }, '0')
+  const peersLabel = h('span', {}, ' peers')
+  const saved = h('span', {
+    class: 'status-item saved',
+    'data-testid': 'saved-status',
+    'data-state': 'saved',
+  })
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'ghost',
+      'data-testid': 'network-toggle',
+      'aria-pressed': 'false',
+      title: 'Pause or resume sharing edits with peers',
+      onclick: () => onToggleNetwork(!enabled),
+    },
+    'Go offline',
+  )
+  const problem = h('div', {
+    class: 'problem',
+    'data-testid': 'problem',
+    role: 'alert',
+    hidden: true,
+  })
+
+  const element = h(
+    'footer',
+    { class: 'status-bar', 'aria-live': 'polite' },
+    sync,
+    h('span', { class: 'status-item' }, peers, peersLabel),
+    saved,
+    toggle,
+  )
+
+  return {
+    element,
+    problem,
+    render(status) {
+      enabled = status.networkEnabled
+      setAttr(sync, 'data-state', status.connection)
+      setText(sync, CONNECTION_LABEL[status.connection])
+      setText(peers, String(status.peers))
+      setText(peersLabel, status.peers === 1 ? ' peer' : ' peers')
+      const savedState = status.saved ? 'saved' : 'saving'
+      setAttr(saved, 'data-state', savedState)
+      setText(saved, status.saved ? 'Saved in this browser' : 'Saving…')
+      setAttr(toggle, 'aria-pressed', String(!status.networkEnabled))
+      setText(toggle, status.networkEnabled ? 'Go offline' : 'Go online')
+      problem.hidden = status.problem === null
+      setText(problem, status.problem ? PROBLEM_MESSAGES[status.problem] : '')
+    },
+  }
+}
