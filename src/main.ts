@@ -5,6 +5,8 @@ import { openDocumentSession } from './sync/session'
 import { resolveSignalingUrls } from './sync/signaling-urls'
 import { startApp } from './ui/app'
 import { loadIdentity, saveIdentity } from './ui/identity'
+import { showUpdatePrompt } from './ui/update-prompt'
+import { registerSW } from 'virtual:pwa-register'
 import './ui/styles.css'
 
 // Composition root: reads configuration from the URL and the build, wires the catalog, the
@@ -33,3 +35,12 @@ startApp({
     saveIdentity(localStorage, next)
   },
 })
+
+// The service worker caches the app shell for offline use. It is registered only in builds (the
+// dev server has none), and a new version waits for the user's consent to reload.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  const updateSW = registerSW({
+    onNeedRefresh: () => showUpdatePrompt(document.body, () => void updateSW(true)),
+    onRegisterError: (error: unknown) => warn('Offline support is unavailable.', error),
+  })
+}

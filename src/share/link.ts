@@ -43,8 +43,7 @@ export function shareLink(appUrl: string, address: DocAddress): string {
  */
 export function parseDocumentHash(input: string): DocAddress | null {
   const hashIndex = input.indexOf('#')
-  const hash =
-    hashIndex >= 0 ? input.slice(hashIndex + 1) : input.includes('://') ? '' : input
+  const hash = hashIndex >= 0 ? input.slice(hashIndex + 1) : input.includes('://') ? '' : input
   if (hash === '' || hash === '/') return null
   const parts = hash.split('/')
   // ['', 'd', docId, secret]

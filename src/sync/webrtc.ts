@@ -1,5 +1,6 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
+import { uuidv4 } from 'lib0/random'
 import { WebrtcProvider } from 'y-webrtc'
 import type { RoomKeys } from '../share/derive'
 import type { ReplicationAdapter } from './port'
@@ -8,7 +9,14 @@ import type { ConnectionState, StatusModel } from './status'
 // Replication over WebRTC (rules SYNC-1, SYNC-2): y-webrtc does the mesh, rooms, signaling and
 // BroadcastChannel between tabs; we hand it the derived topic and password so the signaling
 // server sees neither the secret nor a readable name, and signaling payloads and cross-tab
-// traffic are encrypted. This adapter only translates y-webrtc's state into the status model.
+// traffic are encrypted. This adapter translates y-webrtc's state into the status model and
+// mends three of its reconnection faults (rule RECON-1) without forking it:
+// - it ignores an announce from a peer id it still holds a (stale) connection entry for, so a
+//   peer that pauses and resumes under the same id can stay cut off: we resume under a new id;
+// - a connection that never completes keeps its entry forever and blocks that peer: a watchdog
+//   destroys entries that have not connected in time, which makes y-webrtc announce again;
+// - pausing removes our awareness state and resuming does not restore it, so our name and caret
+//   would vanish for others: we put it back.
 
 export interface WebrtcOptions {
   readonly keys: RoomKeys
@@ -18,8 +26,14 @@ export interface WebrtcOptions {
 }
 
 // The parts of y-webrtc's internals the status needs; y-webrtc's typings do not expose them.
+interface ConnInternals {
+  readonly connected: boolean
+  readonly closed: boolean
+  destroy(): void
+}
 interface RoomInternals {
-  readonly webrtcConns: Map<string, { connected: boolean }>
+  peerId: string
+  readonly webrtcConns: Map<string, ConnInternals>
   readonly bcConns: Set<string>
 }
 interface SignalingInternals {
@@ -30,16 +44,21 @@ interface SignalingInternals {
 
 /** How often the status is re-read as a safety net; y-webrtc emits no event on peer connect. */
 const STATUS_POLL_MS = 500
+/** A WebRTC connection still not open after this long is given up and retried. */
+export const CONNECT_DEADLINE_MS = 15_000
 
 export class WebrtcAdapter implements ReplicationAdapter {
   private readonly provider: WebrtcProvider
   private enabled = true
   private readonly timer: ReturnType<typeof setInterval>
   private readonly watched = new Set<SignalingInternals>()
+  /** When each pending connection entry was first seen unconnected. */
+  private readonly pendingSince = new Map<ConnInternals, number>()
+  private savedLocalState: Record<string, unknown> | null = null
 
   constructor(
     doc: Y.Doc,
-    awareness: Awareness,
+    private readonly awareness: Awareness,
     private readonly status: StatusModel,
     options: WebrtcOptions,
   ) {
@@ -52,13 +71,23 @@ export class WebrtcAdapter implements ReplicationAdapter {
     this.provider.on('peers', this.refresh)
     this.provider.on('synced', this.refresh)
     this.provider.on('status', this.refresh)
-    this.timer = setInterval(this.refresh, STATUS_POLL_MS)
+    this.timer = setInterval(this.tick, STATUS_POLL_MS)
+    if (typeof window !== 'undefined') {
+      window.addEventListener('online', this.refresh)
+      window.addEventListener('offline', this.refresh)
+    }
     this.refresh()
   }
 
   connect(): void {
     if (this.enabled) return
     this.enabled = true
+    const room = this.room()
+    // A fresh id: peers that still hold a stale entry for the old one will not ignore us.
+    if (room) room.peerId = uuidv4()
+    if (this.savedLocalState && this.awareness.getLocalState() === null) {
+      this.awareness.setLocalState(this.savedLocalState)
+    }
     this.provider.connect()
     this.refresh()
   }
@@ -66,12 +95,18 @@ export class WebrtcAdapter implements ReplicationAdapter {
   disconnect(): void {
     if (!this.enabled) return
     this.enabled = false
+    this.savedLocalState = this.awareness.getLocalState()
     this.provider.disconnect()
+    this.pendingSince.clear()
     this.refresh()
   }
 
   destroy(): Promise<void> {
     clearInterval(this.timer)
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.refresh)
+      window.removeEventListener('offline', this.refresh)
+    }
     for (const conn of this.watched) {
       conn.off('connect', this.refresh)
       conn.off('disconnect', this.refresh)
@@ -91,8 +126,38 @@ export class WebrtcAdapter implements ReplicationAdapter {
     return [...conns]
   }
 
+  private room(): RoomInternals | null {
+    return this.provider.room
+  }
+
+  private readonly tick = (): void => {
+    this.expireStuckConnections()
+    this.refresh()
+  }
+
+  private expireStuckConnections(): void {
+    const room = this.room()
+    if (!room || !this.enabled) return
+    const now = Date.now()
+    const live = new Set(room.webrtcConns.values())
+    for (const conn of this.pendingSince.keys()) if (!live.has(conn)) this.pendingSince.delete(conn)
+    for (const conn of live) {
+      if (conn.connected || conn.closed) {
+        this.pendingSince.delete(conn)
+        continue
+      }
+      const since = this.pendingSince.get(conn)
+      if (since === undefined) this.pendingSince.set(conn, now)
+      else if (now - since > CONNECT_DEADLINE_MS) {
+        // simple-peer emits 'close'; y-webrtc then drops the entry and announces again.
+        this.pendingSince.delete(conn)
+        conn.destroy()
+      }
+    }
+  }
+
   private readonly refresh = (): void => {
-    const room = this.provider.room as unknown as RoomInternals | null
+    const room = this.room()
     let peers = 0
     if (room && this.enabled) {
       for (const conn of room.webrtcConns.values()) if (conn.connected) peers += 1
@@ -100,8 +165,10 @@ export class WebrtcAdapter implements ReplicationAdapter {
     }
     const signaling = this.enabled && this.signalingConns().some((conn) => conn.connected)
     let connection: ConnectionState
+    const browserOffline = typeof navigator !== 'undefined' && navigator.onLine === false
     if (!this.enabled) connection = 'offline'
     else if (signaling || peers > 0) connection = 'connected'
+    else if (browserOffline) connection = 'offline'
     else connection = 'connecting'
     this.status.update({ networkEnabled: this.enabled, connection, peers })
   }
