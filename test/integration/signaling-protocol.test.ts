@@ -34,6 +34,8 @@ afterAll(async () => {
   await rm(staticDir, { recursive: true, force: true })
 })
 
+const open = (): Promise<TestClient> => connect(server.signalUrl)
+
 const publishes = (client: TestClient, topic: string) =>
   client.messages.filter((m) => m['type'] === 'publish' && m['topic'] === topic)
 
@@ -48,7 +50,7 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
   })
 
   it('SIG-1 SIG-2 relays a publish to every subscriber, sender included, with clients added', async () => {
-    const [a, b, c] = await Promise.all([1, 2, 3].map(() => connect(server.signalUrl)))
+    const [a, b, c] = [await open(), await open(), await open()]
     // As y-webrtc's SignalingConn does on connect: subscribe to every room, then announce.
     await subscribe(a, ['room-1', 'room-2'])
     await subscribe(b, ['room-1'])
@@ -73,7 +75,7 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
   })
 
   it('SIG-1 unsubscribe stops delivery; ping is answered with pong', async () => {
-    const [a, b] = await Promise.all([1, 2].map(() => connect(server.signalUrl)))
+    const [a, b] = [await open(), await open()]
     await subscribe(a, ['room-u'])
     await subscribe(b, ['room-u'])
     b.send({ type: 'unsubscribe', topics: ['room-u', 'never-subscribed'] })
@@ -124,7 +126,7 @@ describe('SIG-13 SIG-14 health and metrics', () => {
   })
 
   it('SIG-14 /metrics exposes connections, topics, frames, bytes, rejections and bus latency', async () => {
-    const [a, b] = await Promise.all([1, 2].map(() => connect(server.signalUrl)))
+    const [a, b] = [await open(), await open()]
     await subscribe(a, ['room-m'])
     await subscribe(b, ['room-m'])
     await assertRoomWorks(a, b, 'room-m')
