@@ -76,7 +76,7 @@ export class ChunkedDataChannel {
   private pumpTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(raw: RawDataChannel, options: ChunkingOptions = {}) {
-    if (raw.ordered === false || raw.maxRetransmits != null || raw.maxPacketLifeTime != null) {
+    if (raw.ordered === false || isSet(raw.maxRetransmits) || isSet(raw.maxPacketLifeTime)) {
       throw new Error(
         'ChunkedDataChannel needs a reliable, ordered data channel: do not set ordered: false, ' +
           'maxRetransmits or maxPacketLifeTime in channelConfig',
@@ -459,6 +459,11 @@ export class ChunkedDataChannel {
         return null
     }
   }
+}
+
+/** @roamhq/wrtc reports an unset maxRetransmits / maxPacketLifeTime as 65535, not null. */
+function isSet(value: number | null | undefined): boolean {
+  return value != null && value !== 65535
 }
 
 function asBytes(data: unknown): Uint8Array | null {
