@@ -52,9 +52,16 @@ export class RedisBus implements Bus {
       ['subscriber', this.subscriber],
     ] as const) {
       // An ioredis client without an error listener would crash the process on an outage.
+      // Log once per outage (ioredis retries every few seconds), and once on recovery.
+      let down = false
       client.on('error', (error: Error) => {
-        options.log.warn({ role, err: error.message }, 'redis connection error')
+        if (!down) options.log.warn({ role, err: error.message }, 'redis unreachable; retrying')
+        down = true
         this.events?.error('connection', error)
+      })
+      client.on('ready', () => {
+        if (down) options.log.warn({ role }, 'redis reachable again')
+        down = false
       })
     }
     this.subscriber.on('ready', () => this.resubscribe())
@@ -63,20 +70,39 @@ export class RedisBus implements Bus {
     )
   }
 
+  /**
+   * Connects both clients, waiting up to `connectTimeoutMs` (default 10 s) for Redis to become
+   * reachable, so a Redis that starts alongside the server is fine; a wrong URL fails start-up
+   * with the last error instead of leaving a server that can never be ready.
+   */
   async connect(events: BusEvents): Promise<void> {
     this.events = events
     const timeout = this.options.connectTimeoutMs ?? 10_000
-    const connect = Promise.all([this.publisher.connect(), this.subscriber.connect()])
+    let lastError = 'no answer'
+    const onError = (error: Error): void => {
+      lastError = error.message
+    }
+    const clients = [this.publisher, this.subscriber]
+    for (const client of clients) client.on('error', onError)
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        connect,
+        Promise.all(
+          clients.map(
+            (client) =>
+              new Promise<void>((resolve) => {
+                client.once('ready', () => resolve())
+                // Rejections here are retried by ioredis; the 'ready' event is what counts.
+                client.connect().catch(() => {})
+              }),
+          ),
+        ),
         new Promise((_, reject) => {
           timer = setTimeout(
             () =>
               reject(
                 new Error(
-                  `Redis at ${redact(this.options.url)} not reachable within ${timeout} ms`,
+                  `Redis at ${redact(this.options.url)} not reachable within ${timeout} ms (last error: ${lastError})`,
                 ),
               ),
             timeout,
@@ -85,11 +111,10 @@ export class RedisBus implements Bus {
       ])
     } catch (error) {
       await this.close()
-      throw error instanceof Error && error.message.includes('not reachable')
-        ? error
-        : new Error(`cannot connect to Redis at ${redact(this.options.url)}: ${String(error)}`)
+      throw error
     } finally {
       clearTimeout(timer)
+      for (const client of clients) client.off('error', onError)
     }
   }
 
