@@ -1,6 +1,6 @@
 // The narrow interface between the app and replication (as automerge-repo's
 // NetworkAdapterInterface): the UI and editor only ever see this, the status model and the
-// Y.Doc/awareness pair. Which library sits behind it (y-webrtc, y-indexeddb) is sync/'s business.
+// Y.Doc/awareness pair. Which library sits behind it (y-webrtc, IndexedDB) is sync/'s business.
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import type { StatusModel } from './status'

@@ -32,7 +32,7 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
     doc,
     awareness,
     status,
-    loaded: local.loaded,
+    loaded: local.loaded.then(() => undefined),
     setNetworkEnabled(enabled) {
       if (enabled) webrtc.connect()
       else webrtc.disconnect()

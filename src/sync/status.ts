@@ -10,6 +10,7 @@ export type ConnectionState = 'offline' | 'connecting' | 'connected'
 export type SyncProblem =
   | 'storage-unavailable' // IndexedDB could not be opened: edits live only in this tab
   | 'storage-write-failed' // a write to IndexedDB failed: recent edits may not be saved
+  | 'storage-corrupt' // stored rows did not parse: they were set aside, the rest loaded
   | 'transport-error' // a message to a peer could not be sent
 
 export interface SyncStatus {

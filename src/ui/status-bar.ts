@@ -9,6 +9,8 @@ export const PROBLEM_MESSAGES: Record<SyncProblem, string> = {
     'This browser would not let Meshpad store the document: your edits live only in this tab until a peer receives them.',
   'storage-write-failed':
     'Saving to this browser failed: recent edits may not be stored. Keep the tab open until a peer has them.',
+  'storage-corrupt':
+    'Part of this document’s stored copy in this browser was damaged and has been set aside; everything else opened normally. Peers may still have the missing part.',
   'transport-error': 'A message to a peer could not be sent; Meshpad keeps retrying.',
 }
 

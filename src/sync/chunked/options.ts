@@ -22,7 +22,8 @@ export interface ChunkingOptions {
   chunkBytes?: number
   /** The underlying channel's bufferedAmount is kept at or under this. Default 1 MiB. */
   highWaterMark?: number
-  /** Sending resumes once the underlying bufferedAmount is at or under this. Default 256 KiB. */
+  /** Sending resumes once the underlying bufferedAmount is at or under this. Default
+   * highWaterMark / 4. */
   lowWaterMark?: number
   /** The peer must send its hello within this long after the channel opens. Default 10 s. */
   helloTimeoutMs?: number
@@ -46,12 +47,13 @@ export type ResolvedChunkingOptions = Required<Omit<ChunkingOptions, 'onTranspor
   Pick<ChunkingOptions, 'onTransportError'>
 
 export function resolveChunkingOptions(options: ChunkingOptions = {}): ResolvedChunkingOptions {
+  const highWaterMark = options.highWaterMark ?? 1024 * 1024
   const resolved: ResolvedChunkingOptions = {
     maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     maxPartialMessages: options.maxPartialMessages ?? DEFAULT_MAX_PARTIAL_MESSAGES,
     chunkBytes: options.chunkBytes ?? CHUNK_PAYLOAD_BYTES,
-    highWaterMark: options.highWaterMark ?? 1024 * 1024,
-    lowWaterMark: options.lowWaterMark ?? 256 * 1024,
+    highWaterMark,
+    lowWaterMark: options.lowWaterMark ?? Math.floor(highWaterMark / 4),
     helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
     maxSendRetries: options.maxSendRetries ?? 3,
     retryDelayMs: options.retryDelayMs ?? 20,

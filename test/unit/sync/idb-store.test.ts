@@ -1,0 +1,159 @@
+import 'fake-indexeddb/auto'
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import {
+  COMPACT_AFTER_ROWS,
+  deleteStore,
+  loadAndCompact,
+  openStore,
+  UpdateWriter,
+} from '../../../src/sync/idb-store'
+import { waitFor } from '../../helpers/wait-for'
+
+// Logic of the IndexedDB engine against fake-indexeddb. The browser behaviours (durability on
+// tab close, two tabs) are proven in real Chromium by the e2e suite.
+
+let counter = 0
+const freshName = (): string => `test-${process.pid}-${++counter}`
+
+async function rowCount(db: IDBDatabase): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction(['updates'], 'readonly').objectStore('updates').count()
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('count failed'))
+  })
+}
+
+async function putRaw(db: IDBDatabase, value: unknown): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(['updates'], 'readwrite')
+    tx.objectStore('updates').add(value)
+    tx.oncomplete = () => resolve()
+    tx.onerror = () => reject(tx.error ?? new Error('write failed'))
+  })
+}
+
+function writerFor(db: IDBDatabase, doc: Y.Doc, durable: number[] = []) {
+  const origin = {}
+  const writer = new UpdateWriter(db, doc, origin, {
+    durable: (seq) => durable.push(seq),
+    failed: (error) => {
+      throw error
+    },
+  })
+  doc.on('update', (update: Uint8Array, from: unknown) => {
+    if (from !== origin) writer.write(update)
+  })
+  return { writer, origin }
+}
+
+describe('IndexedDB document store', () => {
+  it('SAVE-1 writes of one task become one committed row, reported durable in order', async () => {
+    const db = await openStore(freshName())
+    const doc = new Y.Doc()
+    const durable: number[] = []
+    writerFor(db, doc, durable)
+    const text = doc.getText('t')
+    text.insert(0, 'a')
+    text.insert(1, 'b')
+    text.insert(2, 'c')
+    await waitFor('durable', () => durable.length > 0)
+    expect(durable).toEqual([3])
+    expect(await rowCount(db)).toBe(1)
+    text.insert(3, 'd')
+    await waitFor('second write durable', () => durable.length > 1)
+    expect(durable).toEqual([3, 4])
+    db.close()
+  })
+
+  it('SAVE-2 reopening compacts to one row and never grows the store', async () => {
+    const name = freshName()
+    const first = await openStore(name)
+    const doc = new Y.Doc()
+    const durable: number[] = []
+    writerFor(first, doc, durable)
+    for (let i = 0; i < 20; i++) {
+      doc.getText('t').insert(0, `line ${i}\n`)
+      await waitFor('row durable', () => durable.length === i + 1)
+    }
+    expect(await rowCount(first)).toBe(20)
+    first.close()
+
+    const sizes: number[] = []
+    for (let reopen = 0; reopen < 5; reopen++) {
+      const db = await openStore(name)
+      const copy = new Y.Doc()
+      const report = await loadAndCompact(db, copy, {})
+      expect(copy.getText('t').toString()).toBe(doc.getText('t').toString())
+      expect(await rowCount(db)).toBe(1)
+      sizes.push(report.bytes)
+      db.close()
+    }
+    expect(new Set(sizes).size).toBe(1)
+    expect(sizes[0]).toBe(Y.encodeStateAsUpdate(doc).byteLength)
+  })
+
+  it('SAVE-3 a corrupt row is set aside with a count, and everything else loads', async () => {
+    const name = freshName()
+    const db = await openStore(name)
+    const good = new Y.Doc()
+    good.getText('t').insert(0, 'kept text')
+    await putRaw(db, Y.encodeStateAsUpdate(good))
+    await putRaw(db, new Uint8Array([255, 255, 255, 1, 2, 3]))
+    await putRaw(db, 'not even bytes')
+    const doc = new Y.Doc()
+    const report = await loadAndCompact(db, doc, {})
+    expect(report.corrupt).toBe(2)
+    expect(doc.getText('t').toString()).toBe('kept text')
+    expect(await rowCount(db)).toBe(1)
+    // Nothing is lost: the bad rows are kept aside in the custom store.
+    const quarantined = await new Promise<IDBValidKey[]>((resolve) => {
+      const request = db.transaction(['custom']).objectStore('custom').getAllKeys()
+      request.onsuccess = () => resolve(request.result)
+    })
+    expect(quarantined).toHaveLength(2)
+    expect(
+      quarantined.every((key) => typeof key === 'string' && key.startsWith('quarantine:')),
+    ).toBe(true)
+    db.close()
+    await deleteStore(name)
+  })
+
+  it('SAVE-4 compaction reads in rows another tab wrote, so sharing a store loses nothing', async () => {
+    const name = freshName()
+    const dbA = await openStore(name)
+    const dbB = await openStore(name)
+    const docA = new Y.Doc()
+    const docB = new Y.Doc()
+    const durableA: number[] = []
+    const durableB: number[] = []
+    const { writer: writerA } = writerFor(dbA, docA, durableA)
+    writerFor(dbB, docB, durableB)
+    docA.getText('t').insert(0, 'from A ')
+    docB.getText('t').insert(0, 'from B ')
+    await waitFor('both durable', () => durableA.length > 0 && durableB.length > 0)
+    await writerA.compact()
+    expect(await rowCount(dbA)).toBe(1)
+    const fresh = new Y.Doc()
+    const db = await openStore(name)
+    await loadAndCompact(db, fresh, {})
+    expect(fresh.getText('t').toString()).toContain('from A')
+    expect(fresh.getText('t').toString()).toContain('from B')
+    for (const handle of [dbA, dbB, db]) handle.close()
+  })
+
+  it('SAVE-2 the writer compacts by itself after many rows', async () => {
+    const db = await openStore(freshName())
+    const doc = new Y.Doc()
+    const durable: number[] = []
+    writerFor(db, doc, durable)
+    for (let i = 0; i < COMPACT_AFTER_ROWS + 5; i++) {
+      doc.getText('t').insert(0, 'x')
+      await Promise.resolve() // one task boundary per edit: one row each
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+    await waitFor('all durable', () => durable.at(-1) === COMPACT_AFTER_ROWS + 5)
+    await waitFor('compacted', async () => (await rowCount(db)) < 20)
+    db.close()
+  })
+})
