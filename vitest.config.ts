@@ -29,6 +29,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          // Builds dist/ if stale and starts the real server once for all e2e files.
+          globalSetup: ['test/e2e/helpers/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,0 +1,70 @@
+import { describe, expect, test } from 'vitest'
+import { waitFor } from '../helpers/wait-for'
+import { useE2E } from './helpers/harness'
+
+// What one browser keeps for itself: the document in IndexedDB and the list of documents.
+
+const e2e = useE2E()
+
+describe('local first', () => {
+  test('LOCAL-1 reload restores the document from IndexedDB after the other peer left', async () => {
+    const ada = await e2e.newPeer('ada')
+    const link = await ada.createDocument()
+    const grace = await e2e.newPeer('grace')
+    await grace.openDoc(link)
+    await Promise.all([ada.waitForPeerCount(1), grace.waitForPeerCount(1)])
+
+    await ada.typeInEditor('written by Ada')
+    await grace.waitForText('Ada’s line', (t) => t === 'written by Ada')
+    await grace.typeInEditor('\nwritten by Grace')
+    await ada.waitForText('Grace’s line', (t) => t === 'written by Ada\nwritten by Grace')
+    await grace.waitForDataState('saved-status', 'saved')
+
+    // Ada closes her tab for good: from now on the document exists only in Grace's browser.
+    await ada.leave()
+    await grace.waitForPeerCount(0)
+
+    await grace.reload()
+    // Shown from IndexedDB with nobody to sync from.
+    await grace.waitForText(
+      'the document restored from IndexedDB',
+      (t) => t === 'written by Ada\nwritten by Grace',
+      10_000,
+    )
+    expect(await grace.peerCount()).toBe(0)
+    await grace.waitForDataState('saved-status', 'saved')
+  })
+
+  test('LIST-1 a new document appears in the document list', async () => {
+    const ada = await e2e.newPeer('ada')
+    await ada.openHome()
+    const before = await ada.byTestId('document-item').count()
+    const link = await ada.createDocument()
+    await ada.typeInEditor('Quarterly report\nsecond line')
+    await ada.waitForDataState('saved-status', 'saved')
+
+    // Back to the home page with a full load: the list comes from this browser's storage.
+    await ada.openHome()
+    const items = ada.byTestId('document-item')
+    let shown: string[] = []
+    await waitFor(
+      'the list to hold one more document, titled by its first line "Quarterly report"',
+      async () => {
+        shown = await items.allTextContents()
+        return shown.length === before + 1 && shown.some((t) => t.includes('Quarterly report'))
+      },
+      { timeoutMs: 10_000 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; the list showed ${JSON.stringify(shown)}`)
+    })
+    const item = items.filter({ hasText: 'Quarterly report' })
+
+    // The item leads back to the document.
+    const docId = new URL(link).hash.split('/')[2] ?? ''
+    const isLink = (await item.evaluate((el) => el.tagName)) === 'A'
+    await (isLink ? item : item.locator('a').first()).click()
+    await ada.editor.waitFor()
+    await ada.waitForText('the document', (t) => t === 'Quarterly report\nsecond line')
+    expect(ada.page.url()).toContain(docId)
+  })
+})
