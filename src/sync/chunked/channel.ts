@@ -18,28 +18,19 @@ import {
 import { Reassembler, type ReassembledMessage } from './reassembler'
 import { Sender, type FrameSink } from './sender'
 import type { ChunkingErrorReason } from '../../protocol/chunking'
+import {
+  asBytes,
+  closeQuietly,
+  describe,
+  invalidState,
+  isSet,
+  ownBuffer,
+  type RawDataChannel,
+  type RawEvent,
+} from './raw'
 
 export type DataChannelState = 'connecting' | 'open' | 'closing' | 'closed'
-
-/** What the wrapper needs of the real data channel (a browser or @roamhq/wrtc RTCDataChannel). */
-export interface RawDataChannel {
-  readonly label: string
-  readonly id: number | null
-  readonly readyState: string
-  readonly bufferedAmount: number
-  /** Absent in @roamhq/wrtc: then the wrapper polls bufferedAmount instead. */
-  bufferedAmountLowThreshold?: number
-  binaryType: string
-  readonly ordered?: boolean
-  readonly protocol?: string
-  readonly negotiated?: boolean
-  readonly maxRetransmits?: number | null
-  readonly maxPacketLifeTime?: number | null
-  send(data: ArrayBuffer): void
-  close(): void
-  addEventListener(type: string, listener: (event: never) => void): void
-  removeEventListener(type: string, listener: (event: never) => void): void
-}
+export type { RawDataChannel, RawEvent }
 
 type Event = ChannelEvent<ChunkedDataChannel>
 
@@ -59,7 +50,7 @@ export class ChunkedDataChannel {
   private readonly sender: Sender
   private readonly reassembler: Reassembler
   private readonly listeners = new ListenerSet<ChunkedDataChannel>()
-  private readonly rawListeners: [string, (event: never) => void][]
+  private readonly rawListeners: [string, (event: RawEvent) => void][]
   private readonly hasLowEvent: boolean
   private readonly utf8 = new TextEncoder()
   private readonly sink: FrameSink
@@ -104,10 +95,10 @@ export class ChunkedDataChannel {
     }
     this.rawListeners = [
       ['open', () => this.onRawOpen()],
-      ['message', (event: { data: unknown }) => this.onRawMessage(event.data)],
+      ['message', (event) => this.onRawMessage(event.data)],
       ['bufferedamountlow', () => this.pump()],
       ['closing', () => this.emit('closing')],
-      ['error', (event: { error?: unknown; message?: string }) => this.onRawError(event)],
+      ['error', (event) => this.onRawError(event)],
       ['close', () => this.onRawClose()],
     ]
     for (const [type, listener] of this.rawListeners) raw.addEventListener(type, listener)
@@ -376,7 +367,7 @@ export class ChunkedDataChannel {
 
   // --- failure and close ------------------------------------------------------------------
 
-  private onRawError(event: { error?: unknown; message?: string }): void {
+  private onRawError(event: RawEvent): void {
     const detail = event.error instanceof Error ? event.error.message : (event.message ?? 'unknown')
     this.fail('transport-error', `the real channel reported an error: ${detail}`, event.error)
   }
@@ -459,40 +450,4 @@ export class ChunkedDataChannel {
         return null
     }
   }
-}
-
-/** @roamhq/wrtc reports an unset maxRetransmits / maxPacketLifeTime as 65535, not null. */
-function isSet(value: number | null | undefined): boolean {
-  return value != null && value !== 65535
-}
-
-function asBytes(data: unknown): Uint8Array | null {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-  return null
-}
-
-function describe(data: unknown): string {
-  return typeof data === 'string' ? `string of ${data.length} characters` : `${typeof data} value`
-}
-
-/** Frames are freshly allocated, so this is normally the frame's own buffer, not a copy. */
-function ownBuffer(frame: Uint8Array): ArrayBuffer {
-  if (frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength) {
-    if (frame.buffer instanceof ArrayBuffer) return frame.buffer
-  }
-  return frame.slice().buffer
-}
-
-function closeQuietly(raw: RawDataChannel): void {
-  try {
-    raw.close()
-  } catch {
-    // Already closed or never opened: nothing left to release.
-  }
-}
-
-function invalidState(message: string): Error {
-  if (typeof DOMException === 'function') return new DOMException(message, 'InvalidStateError')
-  return Object.assign(new Error(message), { name: 'InvalidStateError' })
 }

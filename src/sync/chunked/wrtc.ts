@@ -3,7 +3,8 @@
 // createDataChannel() on the offering side and from the `datachannel` event on the answering
 // side. Everything else of the peer connection is the real one, untouched.
 //
-//   new WebrtcProvider(room, doc, { peerOpts: { wrtc: chunkingWrtc(wrtcOrBrowserGlobals) } })
+//   Node:    new WebrtcProvider(room, doc, { peerOpts: { wrtc: chunkingWrtc(wrtc) } })
+//   Browser: chunkingWrtc({ RTCPeerConnection, RTCSessionDescription, RTCIceCandidate })
 //
 // The peer connection is wrapped in a Proxy rather than subclassed: @roamhq/wrtc defines
 // `ondatachannel` as an own data property of each instance, which a subclass accessor cannot
@@ -29,11 +30,20 @@ interface PeerConnectionLike {
   addEventListener(type: string, listener: (event: DataChannelEventLike) => void): void
 }
 
+export type ChunkingWrtc<W extends WrtcLike> = Pick<
+  W,
+  'RTCPeerConnection' | 'RTCSessionDescription' | 'RTCIceCandidate'
+>
+
 /**
- * Returns a copy of `base` whose RTCPeerConnection wraps every data channel in a
- * ChunkedDataChannel with `options`. Options are checked now: a bad one throws at once.
+ * Returns the three constructors simple-peer reads from `opts.wrtc`, taken from `base`, with an
+ * RTCPeerConnection that wraps every data channel in a ChunkedDataChannel with `options`.
+ * Options are checked now: a bad one throws at once.
  */
-export function chunkingWrtc<W extends WrtcLike>(base: W, options: ChunkingOptions = {}): W {
+export function chunkingWrtc<W extends WrtcLike>(
+  base: W,
+  options: ChunkingOptions = {},
+): ChunkingWrtc<W> {
   if (typeof base?.RTCPeerConnection !== 'function') {
     throw new Error(
       'chunkingWrtc: base must provide RTCPeerConnection, RTCSessionDescription and ' +
@@ -53,7 +63,6 @@ export function chunkingWrtc<W extends WrtcLike>(base: W, options: ChunkingOptio
   }
   ChunkingRTCPeerConnection.prototype = Base.prototype as object
   return {
-    ...base,
     RTCPeerConnection: ChunkingRTCPeerConnection as unknown as W['RTCPeerConnection'],
     RTCSessionDescription: base.RTCSessionDescription,
     RTCIceCandidate: base.RTCIceCandidate,

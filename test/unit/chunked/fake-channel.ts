@@ -2,9 +2,9 @@
 // yjs's TestConnector): send() only queues; flush() delivers in order and drains bufferedAmount,
 // firing bufferedamountlow on the downward crossing as a browser does. A fake: the real proof is
 // test/integration/chunked-wrtc.test.ts.
-import type { RawDataChannel } from '../../../src/sync/chunked'
+import type { RawDataChannel, RawEvent } from '../../../src/sync/chunked/raw'
 
-type Listener = (event: never) => void
+type Listener = (event: RawEvent) => void
 
 export interface FakeOptions {
   /** Without it the fake has no bufferedAmountLowThreshold, like @roamhq/wrtc. */
@@ -115,10 +115,8 @@ export class FakeRawChannel implements RawDataChannel {
     return delivered
   }
 
-  dispatch(type: string, event: object): void {
-    for (const listener of [...(this.listeners.get(type) ?? [])]) {
-      ;(listener as (event: object) => void)({ type, ...event })
-    }
+  dispatch(type: string, event: Omit<RawEvent, 'type'>): void {
+    for (const listener of [...(this.listeners.get(type) ?? [])]) listener({ type, ...event })
   }
 
   open(): void {
