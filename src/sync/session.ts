@@ -6,13 +6,15 @@ import { LocalStore } from './local'
 import type { DocumentSession } from './port'
 import { StatusModel } from './status'
 import { WebrtcAdapter } from './webrtc'
+import type { WrtcLike } from './chunked'
 
 // Composition of one open document: a Y.Doc, its awareness, the local store and the WebRTC
 // adapter, all reporting into one status model. The app shell holds only the DocumentSession.
 
 export interface SessionOptions {
   readonly signalingUrls: readonly string[]
-  readonly peerOpts?: Record<string, unknown>
+  /** The WebRTC implementation; the browser's own when absent. */
+  readonly wrtc?: WrtcLike
   readonly warn?: (message: string, error?: unknown) => void
 }
 
@@ -25,7 +27,8 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
   const webrtc = new WebrtcAdapter(doc, awareness, status, {
     keys: deriveRoomKeys(address),
     signalingUrls: options.signalingUrls,
-    ...(options.peerOpts ? { peerOpts: options.peerOpts } : {}),
+    warn,
+    ...(options.wrtc ? { wrtc: options.wrtc } : {}),
   })
   let destroyed: Promise<void> | null = null
   return {

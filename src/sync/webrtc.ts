@@ -3,6 +3,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import { uuidv4 } from 'lib0/random'
 import { WebrtcProvider } from 'y-webrtc'
 import type { RoomKeys } from '../share/derive'
+import { chunkingWrtc, type ChunkingError, type WrtcLike } from './chunked'
 import type { ReplicationAdapter } from './port'
 import type { ConnectionState, StatusModel } from './status'
 
@@ -21,8 +22,27 @@ import type { ConnectionState, StatusModel } from './status'
 export interface WebrtcOptions {
   readonly keys: RoomKeys
   readonly signalingUrls: readonly string[]
-  /** Passed to simple-peer (e.g. a `wrtc` implementation in Node, or a transport wrapper). */
-  readonly peerOpts?: Record<string, unknown>
+  /**
+   * The WebRTC implementation: the browser's own by default, `@roamhq/wrtc` in Node. It is
+   * wrapped in the chunked transport (rule CHUNK-1), so messages of any size cross the data
+   * channel; y-webrtc itself sends each sync message whole and Chromium refuses those over
+   * 256 KiB without telling anyone.
+   */
+  readonly wrtc?: WrtcLike
+  readonly warn?: (message: string, error?: unknown) => void
+}
+
+/** A transport problem stays visible this long after peers are connected again. */
+const TRANSPORT_ERROR_LINGER_MS = 5_000
+
+function browserWrtc(): WrtcLike | null {
+  const scope = globalThis as Partial<WrtcLike>
+  if (typeof scope.RTCPeerConnection !== 'function') return null
+  return {
+    RTCPeerConnection: scope.RTCPeerConnection,
+    RTCSessionDescription: scope.RTCSessionDescription,
+    RTCIceCandidate: scope.RTCIceCandidate,
+  }
 }
 
 // The parts of y-webrtc's internals the status needs; y-webrtc's typings do not expose them.
@@ -55,6 +75,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
   /** When each pending connection entry was first seen unconnected. */
   private readonly pendingSince = new Map<ConnInternals, number>()
   private savedLocalState: Record<string, unknown> | null = null
+  private transportErrorAt: number | null = null
 
   constructor(
     doc: Y.Doc,
@@ -62,11 +83,17 @@ export class WebrtcAdapter implements ReplicationAdapter {
     private readonly status: StatusModel,
     options: WebrtcOptions,
   ) {
+    const base = options.wrtc ?? browserWrtc()
+    const onTransportError = (error: ChunkingError): void => {
+      options.warn?.('A data channel to a peer failed; y-webrtc will reconnect.', error)
+      this.transportErrorAt = Date.now()
+      this.status.update({ problem: 'transport-error' })
+    }
     this.provider = new WebrtcProvider(options.keys.topic, doc, {
       signaling: [...options.signalingUrls],
       password: options.keys.password,
       awareness,
-      peerOpts: options.peerOpts ?? {},
+      peerOpts: base ? { wrtc: chunkingWrtc(base, { onTransportError }) } : {},
     })
     this.provider.on('peers', this.refresh)
     this.provider.on('synced', this.refresh)
@@ -171,5 +198,13 @@ export class WebrtcAdapter implements ReplicationAdapter {
     else if (browserOffline) connection = 'offline'
     else connection = 'connecting'
     this.status.update({ networkEnabled: this.enabled, connection, peers })
+    this.clearHealedTransportError(peers)
+  }
+
+  private clearHealedTransportError(peers: number): void {
+    if (this.transportErrorAt === null || peers === 0) return
+    if (Date.now() - this.transportErrorAt < TRANSPORT_ERROR_LINGER_MS) return
+    this.transportErrorAt = null
+    if (this.status.get().problem === 'transport-error') this.status.update({ problem: null })
   }
 }
