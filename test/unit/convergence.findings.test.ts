@@ -1,0 +1,70 @@
+import type { Node as PMNode, Schema } from '@tiptap/pm/model'
+import { EditorState } from '@tiptap/pm/state'
+import { describe, expect, it } from 'vitest'
+import type * as Y from 'yjs'
+import { createDoc } from '../../src/doc/model'
+import { readBody, writeBody } from '../../src/doc/pm-bridge'
+import { documentSchema } from '../../src/editor/extensions'
+import { createRng } from '../helpers/random'
+import { NO_FAULTS, TestNetwork } from '../helpers/test-network'
+
+// Minimal reproductions of what the convergence fuzz found (docs/spec/convergence.md,
+// "Known violations"). Each test states the rule as it should hold and is marked `fails`
+// while the bug is open: it passes only as long as the rule is still broken, so the day a fix
+// lands it turns red and must become a plain test.
+
+const schema: Schema = documentSchema()
+
+function twoPeers(content: PMNode[]): { a: Y.Doc; b: Y.Doc; net: TestNetwork } {
+  const a = createDoc()
+  const b = createDoc()
+  a.clientID = 1
+  b.clientID = 2
+  const net = new TestNetwork([a, b], createRng(1), NO_FAULTS)
+  writeBody(a, schema, readBody(a, schema).type.create(null, content))
+  net.heal()
+  return { a, b, net }
+}
+
+function toggleMark(doc: Y.Doc, mark: string, from: number, to: number): void {
+  const before = readBody(doc, schema)
+  const type = schema.marks[mark]
+  if (type === undefined) throw new Error(`no mark ${mark}`)
+  writeBody(
+    doc,
+    schema,
+    EditorState.create({ doc: before }).tr.addMark(from, to, type.create()).doc,
+  )
+}
+
+const json = (node: PMNode): string => JSON.stringify(node.toJSON())
+
+describe('convergence findings (open bugs, minimal reproductions)', () => {
+  // F1 (fuzz seed 28): y-tiptap writes no marks for inline nodes other than text, so the
+  // author's editor keeps `italic` on the hard break while Yjs, and every other peer, has none.
+  it.fails('CONV-1 F1 a mark over a hard break reaches the other peers', () => {
+    const { a, b, net } = twoPeers([
+      schema.node('paragraph', null, [
+        schema.text('a'),
+        schema.node('hardBreak'),
+        schema.text('b'),
+      ]),
+    ])
+    toggleMark(a, 'italic', 1, 4)
+    net.flushAll()
+    expect(json(readBody(b, schema))).toBe(json(readBody(a, schema)))
+  })
+
+  // F2 (fuzz seeds 5, 13): `code` excludes every other mark, but Yjs merges formatting
+  // attributes one by one: concurrent `code` and `italic` on the same text give both marks.
+  it.fails('CONV-2 F2 concurrent code and italic on one word stay valid in the schema', () => {
+    const { a, b, net } = twoPeers([schema.node('paragraph', null, schema.text('word'))])
+    net.partition([[0], [1]])
+    toggleMark(a, 'code', 1, 5)
+    toggleMark(b, 'italic', 1, 5)
+    net.heal()
+    const merged = readBody(a, schema)
+    expect(json(readBody(b, schema))).toBe(json(merged))
+    expect(() => merged.check()).not.toThrow()
+  })
+})
