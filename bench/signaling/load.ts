@@ -1,0 +1,239 @@
+// Load generator process for the signaling benchmark, driven over IPC by run.ts. Each room's
+// publisher and subscribers live in the same generator, so publish->deliver latency is measured
+// on one clock (performance.now()). Bounded: every wait has a deadline; the process exits when
+// the runner lets go of it.
+import { performance } from 'node:perf_hooks'
+import { WebSocket } from 'ws'
+import { Histogram } from './histogram.js'
+import type {
+  FanoutResult,
+  FanoutRoom,
+  IdleResult,
+  LoadCommand,
+  LoadReplies,
+  LoadReply,
+} from './protocol.js'
+
+const sockets = new Set<WebSocket>()
+const DATA_MARK = Buffer.from('"data":"')
+
+function open(url: string): WebSocket {
+  // No compression, no UTF-8 validation of inbound frames: the generator should cost as little
+  // as it can, and both servers are measured with the same client.
+  const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
+  sockets.add(socket)
+  socket.on('close', () => sockets.delete(socket))
+  return socket
+}
+
+/** Opens a socket, subscribes to `topics`, and resolves once a ping sent after it is answered. */
+function subscribed(
+  url: string,
+  topics: string[],
+  timeoutMs: number,
+): Promise<{ socket: WebSocket } | { error: string }> {
+  return new Promise((resolve) => {
+    const socket = open(url)
+    const timer = setTimeout(() => {
+      socket.terminate()
+      resolve({ error: 'timeout' })
+    }, timeoutMs)
+    const fail = (error: string): void => {
+      clearTimeout(timer)
+      resolve({ error })
+    }
+    socket.once('error', (error) => fail(error.message))
+    socket.once('close', (code) => fail(`closed ${code}`))
+    socket.once('open', () => {
+      socket.send(JSON.stringify({ type: 'subscribe', topics }))
+      socket.send(JSON.stringify({ type: 'ping' }))
+    })
+    const onMessage = (data: Buffer): void => {
+      if (data.toString('utf8') !== '{"type":"pong"}') return
+      clearTimeout(timer)
+      socket.off('message', onMessage)
+      socket.removeAllListeners('close')
+      socket.removeAllListeners('error')
+      socket.on('error', () => {})
+      socket.on('close', () => sockets.delete(socket))
+      resolve({ socket })
+    }
+    socket.on('message', onMessage)
+  })
+}
+
+async function idle(command: Extract<LoadCommand, { op: 'idle' }>): Promise<IdleResult> {
+  let next = 0
+  let held = 0
+  let failed = 0
+  const firstErrors: string[] = []
+  const worker = async (): Promise<void> => {
+    while (next < command.count) {
+      const i = next++
+      const topic = `${command.topicPrefix}${Math.floor(i / 2)}`
+      const result = await subscribed(command.url, [topic], command.timeoutMs)
+      if ('socket' in result) held++
+      else {
+        failed++
+        if (firstErrors.length < 5) firstErrors.push(result.error)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: command.concurrency }, worker))
+  return { held, failed, firstErrors }
+}
+
+interface Room {
+  readonly topic: string
+  readonly publisher: WebSocket
+  readonly size: number
+  seq: number
+}
+
+let rooms: Room[] = []
+let run: {
+  histogram: Histogram
+  delivered: number
+  duplicates: number
+  lastDeliverAt: number
+  countUntil: number
+} | null = null
+
+async function fanoutSetup(list: readonly FanoutRoom[]): Promise<{ connections: number }> {
+  rooms = []
+  let connections = 0
+  for (const room of list) {
+    const members = await Promise.all(
+      room.subscriberUrls.map((url) => subscribed(url, [room.topic], 20_000)),
+    )
+    const sockets: WebSocket[] = []
+    for (const member of members) {
+      if ('error' in member) throw new Error(`subscriber of ${room.topic}: ${member.error}`)
+      sockets.push(member.socket)
+    }
+    for (const socket of sockets) {
+      const seen = new Set<number>()
+      socket.on('message', (data: Buffer) => {
+        const now = performance.now()
+        if (run === null || now > run.countUntil) return
+        // {"type":"publish","topic":"…","data":"<seq>|<sentAt>|<pad>","clients":n}: read the
+        // two numbers straight from the bytes, no JSON.parse, to keep the generator cheap.
+        const start = data.indexOf(DATA_MARK)
+        if (start === -1) return
+        const fields = data.toString(
+          'latin1',
+          start + DATA_MARK.length,
+          start + DATA_MARK.length + 32,
+        )
+        const bar = fields.indexOf('|')
+        const seq = Number(fields.slice(0, bar))
+        const sentAt = Number(fields.slice(bar + 1, fields.indexOf('|', bar + 1)))
+        if (seen.has(seq)) {
+          run.duplicates++
+          return
+        }
+        seen.add(seq)
+        run.delivered++
+        run.lastDeliverAt = now
+        run.histogram.record(now - sentAt)
+      })
+    }
+    connections += sockets.length
+    rooms.push({
+      topic: room.topic,
+      publisher: sockets[0] as WebSocket,
+      size: sockets.length,
+      seq: 0,
+    })
+  }
+  return { connections }
+}
+
+async function fanoutRun(
+  command: Extract<LoadCommand, { op: 'fanoutRun' }>,
+): Promise<FanoutResult> {
+  const pad = 'x'.repeat(Math.max(0, command.payloadBytes - 40))
+  run = {
+    histogram: new Histogram(),
+    delivered: 0,
+    duplicates: 0,
+    lastDeliverAt: 0,
+    countUntil: Number.POSITIVE_INFINITY,
+  }
+  const current = run
+  let sent = 0
+  let expected = 0
+  const start = performance.now()
+  // Open loop: every tick sends whatever the schedule says is due, whether or not earlier
+  // publishes have been delivered. A generator that falls behind shows up as sent < offered.
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const elapsed = Math.min(performance.now() - start, command.durationMs)
+      const due = Math.floor((command.ratePerRoom * elapsed) / 1000)
+      for (const room of rooms) {
+        while (room.seq < due) {
+          const seq = room.seq++
+          const data = `${seq}|${performance.now().toFixed(3)}|${pad}`
+          room.publisher.send(`{"type":"publish","topic":"${room.topic}","data":"${data}"}`)
+          sent++
+          expected += room.size
+        }
+      }
+      if (elapsed >= command.durationMs) resolve()
+      else setTimeout(tick, 2)
+    }
+    tick()
+  })
+  const sendEnd = performance.now()
+  current.countUntil = sendEnd + command.drainMs
+  while (current.delivered < expected && performance.now() < current.countUntil) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  run = null
+  return {
+    sent,
+    expected,
+    delivered: current.delivered,
+    duplicates: current.duplicates,
+    histogram: current.histogram.toSparse(),
+    firstSendAt: start,
+    lastDeliverAt: current.lastDeliverAt,
+    sendWindowMs: sendEnd - start,
+  }
+}
+
+function closeAll(): { closed: number } {
+  const all = [...sockets]
+  for (const socket of all) socket.terminate()
+  sockets.clear()
+  rooms = []
+  return { closed: all.length }
+}
+
+async function handle(command: LoadCommand): Promise<LoadReplies[LoadCommand['op']]> {
+  switch (command.op) {
+    case 'idle':
+      return idle(command)
+    case 'fanoutSetup':
+      return fanoutSetup(command.rooms)
+    case 'fanoutRun':
+      return fanoutRun(command)
+    case 'closeAll':
+      return Promise.resolve(closeAll())
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  const request = raw as LoadCommand & { id: number }
+  handle(request).then(
+    (value) => process.send?.({ id: request.id, ok: true, value } satisfies LoadReply),
+    (error: unknown) =>
+      process.send?.({
+        id: request.id,
+        ok: false,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      } satisfies LoadReply),
+  )
+})
+process.on('disconnect', () => process.exit(0))
+process.send?.({ ready: true })
