@@ -24,8 +24,10 @@ describe('local first', () => {
     await ada.leave()
     await grace.waitForPeerCount(0)
 
+    // And Grace reopens it with no network at all: signaling is refused, so no peer can exist.
+    await grace.context.routeWebSocket(/\/signal/, (socket) => socket.close())
     await grace.reload()
-    // Shown from IndexedDB with nobody to sync from.
+    // Shown from IndexedDB alone.
     await grace.waitForText(
       'the document restored from IndexedDB',
       (t) => t === 'written by Ada\nwritten by Grace',
