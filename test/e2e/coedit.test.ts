@@ -114,14 +114,14 @@ describe('co-editing between two browser profiles', () => {
     await expect.poll(() => grace.editorBlocks(), { timeout: 15_000 }).toEqual(afterRedo)
   })
 
-  test('LINK-4 share link opens the same document in a second profile', async () => {
+  test('LINK-4 LINK-1 LINK-2 share link opens the same document in a second profile; no server sees its id or secret', async () => {
     const ada = await e2e.newPeer('ada')
     const link = await ada.createDocument()
     // The share link is this page's own address: same origin, same /#/d/<docId>/<secret>.
     expect(new URL(link).origin).toBe(e2e.appUrl)
     expect(new URL(link).hash).toBe(new URL(ada.page.url()).hash)
     expect(new URL(link).hash).toMatch(/^#\/d\/[^/]+\/[^/]+$/)
-    const secret = link.split('/').pop() ?? ''
+    const [, , docId = '', secret = ''] = new URL(link).hash.split('/')
     expect(secret.length).toBeGreaterThanOrEqual(16)
     await ada.typeInEditor('Shared by link')
 
@@ -136,8 +136,22 @@ describe('co-editing between two browser profiles', () => {
     await grace.openDoc(link)
     await grace.waitForText('the shared document', (t) => t === 'Shared by link')
     expect(new URL(grace.page.url()).hash).toBe(new URL(link).hash)
-    // The secret lives in the URL fragment: no request, socket URL or signaling frame carries it.
+    // Id and secret live in the URL fragment: no request, socket URL or signaling frame has them.
     expect(sentToServer.length).toBeGreaterThan(0)
-    expect(sentToServer.filter((s) => s.includes(secret))).toEqual([])
+    expect(sentToServer.filter((s) => s.includes(secret) || s.includes(docId))).toEqual([])
+  })
+
+  test('AWARE-2 my name is remembered in this browser', async () => {
+    const ada = await e2e.newPeer('ada')
+    await ada.createDocument()
+    const input = ada.byTestId('user-name')
+    // A pleasant default is there before I choose.
+    expect((await input.inputValue()).trim()).not.toBe('')
+    await ada.setUserName('Ada Lovelace')
+    await ada.reload()
+    await expect.poll(() => input.inputValue(), { timeout: 5_000 }).toBe('Ada Lovelace')
+    // ...also in another document.
+    await ada.createDocument()
+    await expect.poll(() => input.inputValue(), { timeout: 5_000 }).toBe('Ada Lovelace')
   })
 })

@@ -7,7 +7,7 @@ import { useE2E } from './helpers/harness'
 const e2e = useE2E()
 
 describe('local first', () => {
-  test('LOCAL-1 reload restores the document from IndexedDB after the other peer left', async () => {
+  test('LOCAL-1 LOCAL-2 reload restores the document from IndexedDB after the other peer left, with no network', async () => {
     const ada = await e2e.newPeer('ada')
     const link = await ada.createDocument()
     const grace = await e2e.newPeer('grace')
@@ -37,7 +37,7 @@ describe('local first', () => {
     await grace.waitForDataState('saved-status', 'saved')
   })
 
-  test('LIST-1 a new document appears in the document list', async () => {
+  test('LIST-1 DOC-2 a new document appears in the document list, titled by its first line', async () => {
     const ada = await e2e.newPeer('ada')
     await ada.openHome()
     const before = await ada.byTestId('document-item').count()
@@ -68,5 +68,41 @@ describe('local first', () => {
     await ada.editor.waitFor()
     await ada.waitForText('the document', (t) => t === 'Quarterly report\nsecond line')
     expect(ada.page.url()).toContain(docId)
+  })
+
+  test('LIST-2 removing a document asks first, then drops it and its local copy', async () => {
+    const ada = await e2e.newPeer('ada')
+    const link = await ada.createDocument()
+    await ada.typeInEditor('Short-lived')
+    await ada.waitForDataState('saved-status', 'saved')
+    await ada.openHome()
+    const item = ada.byTestId('document-item')
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(1)
+
+    await item.getByTestId('remove-document').click()
+    // Asked, not yet done.
+    await ada.byTestId('confirm-remove').waitFor()
+    expect(await item.count()).toBe(1)
+    await ada.byTestId('confirm-remove').click()
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(0)
+
+    // The local copy is gone too: reopening the link (no peers anywhere) shows an empty editor.
+    await ada.openHome()
+    expect(await item.count()).toBe(0)
+    await ada.context.routeWebSocket(/\/signal/, (socket) => socket.close())
+    await ada.openDoc(link)
+    await ada.waitForDataState('saved-status', 'saved')
+    expect(await ada.editorText()).toBe('')
+  })
+
+  test('LINK-6 a malformed link is refused with a reason and nothing is created', async () => {
+    const ada = await e2e.newPeer('ada')
+    await ada.page.goto(`${e2e.appUrl}/#/d/not-a-real-id/short`)
+    const refusal = ada.byTestId('broken-link')
+    await refusal.waitFor()
+    expect((await refusal.textContent())?.trim()).not.toBe('')
+    expect(await ada.editor.count()).toBe(0)
+    await ada.openHome()
+    expect(await ada.byTestId('document-item').count()).toBe(0)
   })
 })

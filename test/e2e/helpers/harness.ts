@@ -15,6 +15,8 @@ export interface E2E {
   readonly appUrl: string
   /** A new person: their own browser context (profile). Closed automatically after the test. */
   newPeer(label: string): Promise<Peer>
+  /** A second tab in `peer`'s profile. Closed automatically after the test. */
+  newTab(peer: Peer, label: string): Promise<Peer>
 }
 
 function slug(text: string): string {
@@ -72,7 +74,7 @@ export function useE2E(): E2E {
         console.log(`[e2e] artifacts for "${context.task.name}":\n  ${written.join('\n  ')}`)
       }
     } finally {
-      await Promise.all(opened.map((peer) => peer.close()))
+      for (const peer of opened) await peer.close()
     }
     if (errors.length > 0) throw new Error(`uncaught error(s) in the page:\n${errors.join('\n')}`)
   })
@@ -89,6 +91,12 @@ export function useE2E(): E2E {
       const peer = await Peer.open(browser, appUrl, label)
       peers.push(peer)
       return peer
+    },
+    async newTab(peer, label) {
+      const tab = await peer.openTab(label)
+      // Tabs first, so that closing them never races closing their profile.
+      peers.unshift(tab)
+      return tab
     },
   }
 }

@@ -46,6 +46,8 @@ export class Peer {
     readonly appUrl: string,
     readonly context: BrowserContext,
     readonly page: Page,
+    /** False for a second tab of another peer's profile: closing it leaves the profile alone. */
+    private readonly ownsContext: boolean,
   ) {
     page.on('pageerror', (error) => this.pageErrors.push(error.stack ?? error.message))
     page.on('crash', () => this.pageErrors.push('page crashed'))
@@ -59,11 +61,18 @@ export class Peer {
     const context = await browser.newContext({ viewport: { width: 1200, height: 850 } })
     const page = await context.newPage()
     page.setDefaultTimeout(15_000)
-    return new Peer(label, appUrl, context, page)
+    return new Peer(label, appUrl, context, page, true)
+  }
+
+  /** Another tab of this same profile (shared IndexedDB, localStorage, BroadcastChannel). */
+  async openTab(label: string): Promise<Peer> {
+    const page = await this.context.newPage()
+    page.setDefaultTimeout(15_000)
+    return new Peer(label, this.appUrl, this.context, page, false)
   }
 
   get isClosed(): boolean {
-    return this.closed
+    return this.closed || this.page.isClosed()
   }
 
   byTestId(id: string): Locator {
@@ -265,17 +274,24 @@ export class Peer {
    * crash, not a leave: remote peers then notice only when ICE gives up (~16 s, measured).
    */
   async leave(): Promise<void> {
-    if (this.closed) return
+    await this.closeTab()
+    await this.close()
+  }
+
+  /** Closes this tab as a person does (unload handlers run); the profile stays. */
+  async closeTab(): Promise<void> {
+    if (this.page.isClosed()) return
     this.page.on('dialog', (dialog) => void dialog.accept())
     const pageClosed = new Promise<void>((resolve) => this.page.once('close', () => resolve()))
     await this.page.close({ runBeforeUnload: true })
     await pageClosed
-    await this.close()
   }
 
+  /** Closes this peer's profile (its own) or tab (a tab of another peer's profile). */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    await this.context.close()
+    if (this.ownsContext) await this.context.close()
+    else if (!this.page.isClosed()) await this.page.close()
   }
 }
