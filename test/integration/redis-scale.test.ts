@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitForConvergence, waitForPeers } from '../helpers/node-peer/converge.js'
 import { crashServer, isRunning } from '../helpers/node-peer/crash-server.js'
-import { killAllNodePeers, startNodePeer, type NodePeer } from '../helpers/node-peer/index.js'
+import {
+  killAllNodePeers,
+  startNodePeer,
+  startPeersInTurn,
+  type NodePeer,
+  type NodePeerOptions,
+} from '../helpers/node-peer/index.js'
 import { startRedis, type RedisProcess } from '../helpers/redis.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -45,9 +51,9 @@ describe('signaling scale-out over Redis', () => {
   it('SIG-SCALE-1: y-webrtc peers on different instances find each other through Redis and sync both ways', async () => {
     const [one, two] = await Promise.all([startInstance(), startInstance()])
     const room = 'scale-two-instances'
-    const [a, b] = await Promise.all([
-      startNodePeer({ name: 'A@1', room, password: 'pw', signaling: [one.signalUrl] }),
-      startNodePeer({ name: 'B@2', room, password: 'pw', signaling: [two.signalUrl] }),
+    const [a, b] = await startPeersInTurn([
+      { name: 'A@1', room, password: 'pw', signaling: [one.signalUrl] },
+      { name: 'B@2', room, password: 'pw', signaling: [two.signalUrl] },
     ])
 
     await a.insert('typed on instance 1. ')
@@ -71,11 +77,16 @@ describe('signaling scale-out over Redis', () => {
     // One signaling socket at a time, next URL when it dies (see NodePeer's `failover` mode:
     // y-webrtc's own "connect to every URL" breaks on instances that share a bus, because each
     // signaling message then arrives once per socket and a duplicate answer kills the offer).
-    const peer = (name: string, signaling: string[]): Promise<NodePeer> =>
-      startNodePeer({ name, room, password: 'pw', signaling, signalingMode: 'failover' })
-    const [a, b] = await Promise.all([
-      peer('A@1', [one.signalUrl, two.signalUrl]),
-      peer('B@2', [two.signalUrl, one.signalUrl]),
+    const options = (name: string, signaling: string[]): NodePeerOptions => ({
+      name,
+      room,
+      password: 'pw',
+      signaling,
+      signalingMode: 'failover',
+    })
+    const [a, b] = await startPeersInTurn([
+      options('A@1', [one.signalUrl, two.signalUrl]),
+      options('B@2', [two.signalUrl, one.signalUrl]),
     ])
     await a.insert('before the crash. ')
     await Promise.all([waitForPeers(a, 1), waitForPeers(b, 1)])
@@ -92,7 +103,7 @@ describe('signaling scale-out over Redis', () => {
     await waitForConvergence([a, b], (t) => t.includes('A, after') && t.includes('B, after'))
 
     // A peer that arrives after the crash, with the dead instance first in its list.
-    const c = await peer('C', [one.signalUrl, two.signalUrl])
+    const c = await startNodePeer(options('C', [one.signalUrl, two.signalUrl]))
     await waitForPeers(c, 2)
     await c.insert('C joined late.')
     const text = await waitForConvergence([a, b, c], (t) => t.includes('C joined late.'))

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { waitForConvergence, waitForPeers } from '../helpers/node-peer/converge.js'
 import { crashServer, isRunning } from '../helpers/node-peer/crash-server.js'
-import { killAllNodePeers, startNodePeer } from '../helpers/node-peer/index.js'
+import { killAllNodePeers, startNodePeer, startPeersInTurn } from '../helpers/node-peer/index.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 import { waitFor } from '../helpers/wait-for.js'
 
@@ -29,9 +29,9 @@ describe('y-webrtc with several signaling URLs', () => {
       password: 'pw',
       signaling: [one.signalUrl, two.signalUrl],
     }
-    const [a, b] = await Promise.all([
-      startNodePeer({ ...options, name: 'A' }),
-      startNodePeer({ ...options, name: 'B' }),
+    const [a, b] = await startPeersInTurn([
+      { ...options, name: 'A' },
+      { ...options, name: 'B' },
     ])
     await a.insert('before the crash. ')
     await Promise.all([waitForPeers(a, 1), waitForPeers(b, 1)])

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitForConvergence, waitForPeers } from '../helpers/node-peer/converge.js'
-import { killAllNodePeers, startNodePeer } from '../helpers/node-peer/index.js'
+import { killAllNodePeers, startPeersInTurn } from '../helpers/node-peer/index.js'
 import { decryptPayload, observeTopic } from '../helpers/node-peer/signal-observer.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 
@@ -28,9 +28,9 @@ describe('y-webrtc compatibility', () => {
     const observer = await observeTopic(server.signalUrl, room)
     try {
       const options = { room, password, signaling: [server.signalUrl] }
-      const [a, b] = await Promise.all([
-        startNodePeer({ ...options, name: 'A' }),
-        startNodePeer({ ...options, name: 'B' }),
+      const [a, b] = await startPeersInTurn([
+        { ...options, name: 'A' },
+        { ...options, name: 'B' },
       ])
 
       await a.insert('Hello from A. ')
@@ -70,9 +70,9 @@ describe('y-webrtc compatibility', () => {
 
   it('SIG-COMPAT-1: concurrent inserts on two y-webrtc peers converge to the same text', async () => {
     const options = { room: 'compat-concurrent', password: 'pw', signaling: [server.signalUrl] }
-    const [a, b] = await Promise.all([
-      startNodePeer({ ...options, name: 'A' }),
-      startNodePeer({ ...options, name: 'B' }),
+    const [a, b] = await startPeersInTurn([
+      { ...options, name: 'A' },
+      { ...options, name: 'B' },
     ])
     await Promise.all([waitForPeers(a, 1), waitForPeers(b, 1)])
 

@@ -35,6 +35,8 @@ interface SignalingConnView {
 }
 
 const TEXT = 'text'
+/** Pause between leaving a dead signaling URL and joining the next one. */
+const FAILOVER_REJOIN_MS = 500
 let doc: InstanceType<typeof Y.Doc> | null = null
 let provider: Provider | null = null
 let failovers = 0
@@ -73,9 +75,10 @@ function setSignaling(urls: readonly string[]): void {
 function watchForFailover(urls: readonly string[], afterMs: number): void {
   let current = 0
   let downSince: number | null = null
+  let switching = false
   setInterval(() => {
     const conns = requireProvider().provider.signalingConns as SignalingConnView[]
-    if (!wantConnected || conns.some((conn) => conn.connected)) {
+    if (switching || !wantConnected || conns.some((conn) => conn.connected)) {
       downSince = null
       return
     }
@@ -84,7 +87,18 @@ function watchForFailover(urls: readonly string[], afterMs: number): void {
     current = (current + 1) % urls.length
     downSince = null
     failovers++
-    setSignaling([urls[current] as string])
+    // Leave first (closing the WebRTC connections), rejoin a moment later: by then the other
+    // peers have seen the close and dropped their entry for us, so our announce on the new
+    // instance starts exactly one connection per peer. Rejoining at once races their
+    // re-announce, and when two y-webrtc peers announce to each other at the same moment its
+    // glare handling can leave both stuck (see startPeersInTurn in index.ts).
+    switching = true
+    const { provider } = requireProvider()
+    provider.disconnect()
+    setTimeout(() => {
+      switching = false
+      if (wantConnected) setSignaling([urls[current] as string])
+    }, FAILOVER_REJOIN_MS)
   }, 100).unref()
 }
 

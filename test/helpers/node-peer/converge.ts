@@ -35,9 +35,16 @@ export async function waitForPeers(
   count: number,
   timeoutMs = 30_000,
 ): Promise<void> {
-  await waitFor(
-    `${peer.name} has ${count} open WebRTC connection(s)`,
-    async () => (await peer.peerCount()) >= count,
-    { timeoutMs, intervalMs: 100 },
-  )
+  try {
+    await waitFor(
+      `${peer.name} has ${count} open WebRTC connection(s)`,
+      async () => (await peer.peerCount()) >= count,
+      { timeoutMs, intervalMs: 100 },
+    )
+  } catch (error) {
+    throw new Error(
+      `${(error as Error).message}\n${peer.name} status: ${JSON.stringify(await peer.status())}` +
+        `\n${peer.name} y-webrtc log (tail):\n${peer.output().slice(-3_000)}`,
+    )
+  }
 }
