@@ -1,9 +1,11 @@
 import type { AnyExtension } from '@tiptap/core'
 import { getSchema } from '@tiptap/core'
 import type { Schema } from '@tiptap/pm/model'
+import Code from '@tiptap/extension-code'
 import Link from '@tiptap/extension-link'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import StarterKit from '@tiptap/starter-kit'
+import { TextOnlyMarks } from './inline-marks'
 import { isSafeLinkHref } from './link-policy'
 
 // The document schema every peer shares. It must be identical everywhere (browser editor,
@@ -21,7 +23,13 @@ export function schemaExtensions(): AnyExtension[] {
       underline: false,
       trailingNode: false,
       link: false,
+      code: false,
     }),
+    // Inline code combines with other marks (rule CONV-6). Tiptap's default makes `code` exclude
+    // every other mark, but Yjs merges formatting one attribute at a time: concurrent `code` and
+    // `bold` on the same word merge into both, which that schema rejects (convergence fuzz
+    // finding F2). No merge can enforce an exclusion, so the schema must not demand one.
+    Code.extend({ excludes: '' }),
     Link.configure({
       openOnClick: false,
       autolink: true,
@@ -34,6 +42,7 @@ export function schemaExtensions(): AnyExtension[] {
     }),
     TaskList,
     TaskItem.configure({ nested: true }),
+    TextOnlyMarks,
   ]
 }
 

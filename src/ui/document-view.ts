@@ -85,16 +85,22 @@ export function renderDocument(
   )
 
   let titleTimer: ReturnType<typeof setTimeout> | undefined
+  const saveTitle = (): void => {
+    titleTimer = undefined
+    deps.catalog.setDerivedTitle(address.docId, deriveTitle(bodyOf(session.doc)))
+  }
   const updateTitle = (): void => {
     clearTimeout(titleTimer)
-    titleTimer = setTimeout(() => {
-      if (!disposed) deps.catalog.setDerivedTitle(address.docId, deriveTitle(bodyOf(session.doc)))
-    }, TITLE_DEBOUNCE_MS)
+    titleTimer = setTimeout(saveTitle, TITLE_DEBOUNCE_MS)
   }
   session.doc.on('update', updateTitle)
   cleanups.push(() => {
-    clearTimeout(titleTimer)
     session.doc.off('update', updateTitle)
+    // Leaving within the debounce must not lose the title of what was just typed.
+    if (titleTimer !== undefined) {
+      clearTimeout(titleTimer)
+      saveTitle()
+    }
   })
 
   void session.loaded.then(() => {

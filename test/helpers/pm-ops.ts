@@ -12,12 +12,14 @@ import {
 } from '@tiptap/pm/commands'
 import type { Node as PMNode, NodeType, Schema } from '@tiptap/pm/model'
 import { liftListItem, sinkListItem, splitListItem, wrapInList } from '@tiptap/pm/schema-list'
+import { Transform } from '@tiptap/pm/transform'
 import type { Command, Transaction } from '@tiptap/pm/state'
 import { EditorState, TextSelection } from '@tiptap/pm/state'
 import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import { bodyOf } from '../../src/doc/model'
 import { readBody, writeBody } from '../../src/doc/pm-bridge'
+import { stripInlineNodeMarks } from '../../src/editor/inline-marks'
 import type { Rng } from './random'
 
 // Random edits a user can make in the Meshpad editor, as ProseMirror commands and transforms on
@@ -107,7 +109,9 @@ export function applyRandomOp(
   options: OpOptions,
 ): { kind: OpKind; applied: boolean } {
   const before = readBody(doc, schema)
-  const { kind, next } = randomEdit(rng, before, options)
+  const { kind, next: edited } = randomEdit(rng, before, options)
+  // What the editor's TextOnlyMarks extension does after every edit (rule CONV-5).
+  const next = edited === null ? null : stripInlineNodeMarks(new Transform(edited)).doc
   if (next === null) {
     counts.skipped[kind] += 1
     return { kind, applied: false }
