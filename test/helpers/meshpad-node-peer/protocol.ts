@@ -1,0 +1,50 @@
+// The IPC contract between a MeshpadNodePeer (test process) and its child (child.ts): one Meshpad
+// peer per child process, as the app composes it (Y.Doc from src/doc/model, Awareness,
+// StatusModel, WebrtcAdapter with the chunked transport over @roamhq/wrtc). Every command carries
+// an id; the child answers each with exactly one reply of that id.
+
+export interface MeshpadPeerInit {
+  /** The document link (or just its `#/d/<docId>/<secret>` hash). */
+  readonly link: string
+  readonly signalingUrls: readonly string[]
+}
+
+export interface MeshpadPeerStatus {
+  readonly peers: number
+  readonly connection: string
+  readonly problem: string | null
+}
+
+export type MeshpadPeerCommand =
+  | { readonly op: 'init'; readonly init: MeshpadPeerInit }
+  /** Replays a trace from ../shared/data/traces into the body as paragraphs (must be empty). */
+  | { readonly op: 'replayTrace'; readonly trace: string }
+  | { readonly op: 'getText' }
+  | { readonly op: 'getStateVector' }
+  | { readonly op: 'stateBytes' }
+  | { readonly op: 'status' }
+  | { readonly op: 'destroy' }
+
+export interface MeshpadPeerReplies {
+  init: null
+  /** How long the replay took in the child (ms). */
+  replayTrace: number
+  /** The body's text, paragraphs joined by '\n' (as the editor's getText gives it). */
+  getText: string
+  /** Base64 of Y.encodeStateVector. */
+  getStateVector: string
+  /** Byte length of Y.encodeStateAsUpdate (V1): what sync step 2 sends to an empty peer. */
+  stateBytes: number
+  status: MeshpadPeerStatus
+  destroy: null
+}
+
+export type MeshpadPeerRequest = MeshpadPeerCommand & { readonly id: number }
+
+export type MeshpadPeerReply =
+  | { readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: string }
+
+export interface MeshpadPeerReady {
+  readonly ready: true
+}
