@@ -22,6 +22,8 @@ import type { FanoutResult, FanoutRoom } from './protocol.js'
 
 const quick = process.env['BENCH_QUICK'] === '1'
 const IDLE_COUNTS = quick ? [1_000] : [2_000, 10_000]
+/** The last idle step probes for the most connections held, up to what the fd limit allows. */
+const IDLE_PROBE = 18_000
 const ROOM_SIZES = [2, 8, 32]
 const CONNECTIONS_PER_FANOUT = 128 // rooms × room size, the same for every room size
 const OFFERED_DELIVERIES = quick ? [10_000] : [10_000, 40_000, 80_000] // per second
@@ -126,6 +128,7 @@ async function fanoutRun(
   generators: readonly LoadGenerator[],
   roomSize: number,
   offeredDeliveries: number,
+  cpuPids: readonly number[],
 ): Promise<FanoutRow> {
   const roomCount = CONNECTIONS_PER_FANOUT / roomSize
   const ratePerRoom = offeredDeliveries / CONNECTIONS_PER_FANOUT
@@ -146,7 +149,7 @@ async function fanoutRun(
       generators.map((g, i) => g.request({ op: 'fanoutSetup', rooms: perGenerator[i] ?? [] })),
     )
     await sleep(300)
-    const cpuBefore = servers.map((server) => cpuSeconds(server.pid))
+    const cpuBefore = cpuPids.map(cpuSeconds)
     const generatorCpuBefore = generators.map((g) => cpuSeconds(g.pid))
     const wallBefore = Date.now()
     const results: FanoutResult[] = await Promise.all(
@@ -161,10 +164,7 @@ async function fanoutRun(
       ),
     )
     const wall = (Date.now() - wallBefore) / 1000
-    const cpu = servers.reduce(
-      (sum, server, i) => sum + cpuSeconds(server.pid) - (cpuBefore[i] ?? 0),
-      0,
-    )
+    const cpu = cpuPids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - (cpuBefore[i] ?? 0), 0)
     const generatorCpu = generators.reduce(
       (sum, g, i) => sum + cpuSeconds(g.pid) - (generatorCpuBefore[i] ?? 0),
       0,
@@ -210,6 +210,8 @@ async function fanoutRun(
 interface Setup {
   readonly name: string
   readonly servers: readonly BenchServer[]
+  /** Processes whose CPU the row reports: the servers, and Redis where it is used. */
+  readonly cpuPids: readonly number[]
 }
 
 /**
@@ -222,13 +224,15 @@ async function fanoutAll(
 ): Promise<FanoutRow[]> {
   // Warm-up, not reported: JIT, first allocations, Redis subscriptions of a fresh instance.
   for (const setup of setups) {
-    await fanoutRun(`${setup.name} (warm-up)`, setup.servers, generators, 8, 10_000)
+    await fanoutRun(`${setup.name} (warm-up)`, setup.servers, generators, 8, 10_000, [])
   }
   const rows: FanoutRow[] = []
   for (const roomSize of ROOM_SIZES) {
     for (const offered of OFFERED_DELIVERIES) {
       for (const setup of setups) {
-        rows.push(await fanoutRun(setup.name, setup.servers, generators, roomSize, offered))
+        rows.push(
+          await fanoutRun(setup.name, setup.servers, generators, roomSize, offered, setup.cpuPids),
+        )
       }
     }
   }
@@ -284,7 +288,7 @@ function printTables(
     '',
   )
   out.push(
-    '| setup | room size | rooms | offered publishes/s | offered deliveries/s | sent/s | delivered msg/s | delivered % | dupes | p50 ms | p99 ms | server CPU | generators CPU |',
+    '| setup | room size | rooms | offered publishes/s | offered deliveries/s | sent/s | delivered msg/s | delivered % | dupes | p50 ms | p99 ms | server CPU (+ Redis) | generators CPU |',
   )
   out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const row of fanout) {
@@ -312,7 +316,10 @@ async function main(): Promise<void> {
   const servers: BenchServer[] = []
   try {
     const idle: IdleRow[] = []
-    for (const count of IDLE_COUNTS) {
+    // Keep 1,500 descriptors for everything else; both ends of a loopback connection count.
+    const probe = Math.min(IDLE_PROBE, limit - 1_500)
+    const counts = quick || probe <= largest ? IDLE_COUNTS : [...IDLE_COUNTS, probe]
+    for (const count of counts) {
       idle.push(await idleRun(startStock, generators, count))
       idle.push(await idleRun(() => startOurs(), generators, count))
     }
@@ -327,9 +334,13 @@ async function main(): Promise<void> {
     servers.push(stock, ours, one, two)
     const fanout = await fanoutAll(
       [
-        { name: 'y-webrtc stock', servers: [stock] },
-        { name: 'meshpad', servers: [ours] },
-        { name: 'meshpad ×2 + Redis', servers: [one, two] },
+        { name: 'y-webrtc stock', servers: [stock], cpuPids: [stock.pid] },
+        { name: 'meshpad', servers: [ours], cpuPids: [ours.pid] },
+        {
+          name: 'meshpad ×2 + Redis',
+          servers: [one, two],
+          cpuPids: [one.pid, two.pid, redis.child.pid ?? -1],
+        },
       ],
       generators,
     )
