@@ -22,15 +22,13 @@ export async function startServerProcess(
   env: Record<string, string> = {},
   args: string[] = [],
 ): Promise<ServerProcess> {
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'server/main.ts', ...args],
-    {
-      cwd: root,
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  // `node --import tsx` rather than tsx's CLI: the CLI is a wrapper process, and a SIGKILL sent to
+  // it would leave the real server running as an orphan.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   child.stdout?.setEncoding('utf8')
   child.stderr?.setEncoding('utf8')
@@ -62,9 +60,11 @@ export async function startServerProcess(
     child,
     output: () => out,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode
+      // A child that died from a signal has signalCode set and exitCode null.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+      const exited = once(child, 'exit') as Promise<[number | null]>
       child.kill(signal)
-      const [code] = (await once(child, 'exit')) as [number | null]
+      const [code] = await exited
       return code
     },
   }

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest'
+import { startServerProcess } from '../helpers/server-process'
+import { waitFor } from '../helpers/wait-for'
+
+// The launcher every integration and e2e test relies on: SIGKILL must kill the real server, not
+// a wrapper, and stopping an already dead server must not hang.
+describe('test server launcher', () => {
+  it('SIG-19 a SIGKILLed server is gone: its port refuses and stop() returns at once', async () => {
+    const server = await startServerProcess()
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
+    await server.stop('SIGKILL')
+    await waitFor('the port to refuse connections', async () => {
+      try {
+        await fetch(`${server.url}/healthz`)
+        return false
+      } catch {
+        return true
+      }
+    })
+    expect(await server.stop()).toBeNull()
+  })
+})
