@@ -1,0 +1,142 @@
+// B4: edit-to-remote-visible latency with 2 and 8 peers (each its own browser context in one
+// Chromium), p50/p99, against a raw RTCDataChannel round trip / 2 between two pages.
+//
+//   npx tsx bench/b4-latency.ts
+//
+// Peer A creates a document; the others open its link; once every page shows n-1 connected
+// peers, A types EDITS characters at the end of the document, one ProseMirror transaction each,
+// waiting until every other peer shows it before the next (plus 20 ms). Latency = the wall clock
+// when a receiving editor's document first contains the edit (checked on every editor `update`)
+// minus the wall clock just before A dispatched it; all pages share one machine clock. With 8
+// peers, 8 renderer processes share 2 cores: the figure includes that contention.
+import type { Page } from 'playwright-core'
+import { createDocument, startApp, type AppRig } from './lib/app'
+import { openRawPair, rawRoundTrips } from './lib/raw-channel'
+import { isMain, ms, percentile, runAlone, type Figure, type Row } from './lib/report'
+import { waitFor } from '../test/helpers/wait-for'
+
+const EDITS = 60
+
+interface EditorPage {
+  editor?: {
+    state: { doc: { content: { size: number } } }
+    view: {
+      state: {
+        doc: { content: { size: number } }
+        tr: { insertText(t: string, at: number): unknown }
+      }
+      dispatch(tr: unknown): void
+    }
+    on(event: 'update', listener: () => void): void
+  }
+}
+
+async function peersShown(page: Page, count: number): Promise<void> {
+  await waitFor(
+    `peer-count ${count}`,
+    async () => Number(await page.getByTestId('peer-count').textContent()) === count,
+    { timeoutMs: 90_000, intervalMs: 200 },
+  )
+}
+
+async function latencies(rig: AppRig, peers: number): Promise<number[]> {
+  const people = await Promise.all(Array.from({ length: peers }, () => rig.person()))
+  const [a, ...others] = people.map((p) => p.page)
+  if (!a) throw new Error('no peers')
+  const { link } = await createDocument(a, rig.appUrl)
+  for (const page of others) {
+    await page.goto(link)
+    await page.getByTestId('editor').waitFor()
+  }
+  await Promise.all(people.map((p) => peersShown(p.page, peers - 1)))
+  const base = await a.evaluate(
+    () =>
+      document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor?.state.doc
+        .content.size ?? 0,
+  )
+  // Receivers: record when each expected document size is first seen.
+  await Promise.all(
+    others.map((page) =>
+      page.evaluate((start) => {
+        const g = globalThis as unknown as { __mpSeen: number[] }
+        g.__mpSeen = []
+        const editor = document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor
+        if (!editor) throw new Error('no editor')
+        editor.on('update', () => {
+          const at = performance.timeOrigin + performance.now()
+          const edits = editor.state.doc.content.size - start
+          for (let i = 0; i < edits; i++) g.__mpSeen[i] ??= at
+        })
+      }, base),
+    ),
+  )
+  const sentAt: number[] = []
+  for (let i = 0; i < EDITS; i++) {
+    sentAt.push(
+      await a.evaluate(() => {
+        const editor = document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor
+        if (!editor) throw new Error('no editor')
+        const { state } = editor.view
+        const at = performance.timeOrigin + performance.now()
+        editor.view.dispatch(state.tr.insertText('x', state.doc.content.size - 1))
+        return at
+      }),
+    )
+    await Promise.all(
+      others.map((page) =>
+        page.waitForFunction(
+          (index) =>
+            (globalThis as unknown as { __mpSeen: number[] }).__mpSeen[index] !== undefined,
+          i,
+          { timeout: 30_000, polling: 5 },
+        ),
+      ),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  const out: number[] = []
+  for (const page of others) {
+    const seen = await page.evaluate(
+      () => (globalThis as unknown as { __mpSeen: number[] }).__mpSeen,
+    )
+    seen.slice(0, EDITS).forEach((at, i) => out.push(at - (sentAt[i] as number)))
+  }
+  await Promise.all(people.map((p) => p.context.close()))
+  return out
+}
+
+export async function b4(): Promise<Figure> {
+  const rig = await startApp()
+  const rows: Row[] = []
+  const details: string[] = ['']
+  try {
+    const pair = await openRawPair(rig)
+    const rtt = await rawRoundTrips(pair, EDITS)
+    await Promise.all([pair.a.context().close(), pair.b.context().close()])
+    const oneWay50 = percentile(rtt, 50) / 2
+    const oneWay99 = percentile(rtt, 99) / 2
+    for (const peers of [2, 8]) {
+      const times = await latencies(rig, peers)
+      const p50 = percentile(times, 50)
+      const p99 = percentile(times, 99)
+      rows.push({
+        id: 'B4',
+        what: `edit to remote-visible, ${peers} peers (${times.length} samples)`,
+        value: `p50 ${ms(p50)}, p99 ${ms(p99)}`,
+        baseline: `p50 ${ms(oneWay50, 2)}, p99 ${ms(oneWay99, 2)} raw RTT/2`,
+        ratio: p50 / oneWay50,
+        target: 'p50 ≤ 10 ms, p99 ≤ 30 ms',
+        met: p50 <= 10 && p99 <= 30,
+      })
+      details.push(
+        `B4 detail, ${peers} peers: min ${ms(Math.min(...times))}, p90 ${ms(percentile(times, 90))}, max ${ms(Math.max(...times))}.`,
+      )
+    }
+  } finally {
+    await rig.close()
+  }
+  details.push('B4 ratio = Meshpad p50 / raw one-way p50.')
+  return { rows, details }
+}
+
+if (isMain(import.meta.url)) runAlone('B4', b4)
