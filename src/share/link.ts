@@ -31,10 +31,16 @@ export function documentHash(address: DocAddress): string {
   return `#/d/${address.docId}/${address.secret}`
 }
 
-/** The full link a user shares: the app's origin and path plus the document's hash route. */
+/**
+ * The full link a user shares: the app's origin and path, the signaling servers if the app was
+ * told to use particular ones (so the recipient meets the sharer there), and the hash route.
+ * No other part of the current URL travels.
+ */
 export function shareLink(appUrl: string, address: DocAddress): string {
   const url = new URL(appUrl)
-  return `${url.origin}${url.pathname}${documentHash(address)}`
+  const signaling = url.searchParams.get('signaling')
+  const query = signaling === null ? '' : `?${new URLSearchParams({ signaling }).toString()}`
+  return `${url.origin}${url.pathname}${query}${documentHash(address)}`
 }
 
 /**

@@ -4,6 +4,7 @@ import { uuidv4 } from 'lib0/random'
 import { WebrtcProvider } from 'y-webrtc'
 import type { RoomKeys } from '../share/derive'
 import { chunkingWrtc, type ChunkingError, type WrtcLike } from './chunked'
+import { SignalingFailover } from './signaling-failover'
 import type { ReplicationAdapter } from './port'
 import type { ConnectionState, StatusModel } from './status'
 
@@ -57,7 +58,12 @@ interface RoomInternals {
   readonly bcConns: Set<string>
 }
 interface SignalingInternals {
+  readonly url: string
   readonly connected: boolean
+  readonly shouldConnect: boolean
+  readonly providers: Set<unknown>
+  connect(): void
+  disconnect(): void
   on(event: 'connect' | 'disconnect', listener: () => void): void
   off(event: 'connect' | 'disconnect', listener: () => void): void
 }
@@ -76,6 +82,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
   private readonly pendingSince = new Map<ConnInternals, number>()
   private savedLocalState: Record<string, unknown> | null = null
   private transportErrorAt: number | null = null
+  private readonly failover: SignalingFailover
 
   constructor(
     doc: Y.Doc,
@@ -83,6 +90,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
     private readonly status: StatusModel,
     options: WebrtcOptions,
   ) {
+    this.failover = new SignalingFailover(options.signalingUrls, Date.now())
     const base = options.wrtc ?? browserWrtc()
     const onTransportError = (error: ChunkingError): void => {
       options.warn?.('A data channel to a peer failed; y-webrtc will reconnect.', error)
@@ -90,7 +98,8 @@ export class WebrtcAdapter implements ReplicationAdapter {
       this.status.update({ problem: 'transport-error' })
     }
     this.provider = new WebrtcProvider(options.keys.topic, doc, {
-      signaling: [...options.signalingUrls],
+      // One server at a time; see signaling-failover.ts for why not all of them.
+      signaling: [this.failover.current()],
       password: options.keys.password,
       awareness,
       peerOpts: base ? { wrtc: chunkingWrtc(base, { onTransportError }) } : {},
@@ -159,7 +168,36 @@ export class WebrtcAdapter implements ReplicationAdapter {
 
   private readonly tick = (): void => {
     this.expireStuckConnections()
+    this.failOver()
     this.refresh()
+  }
+
+  private failOver(): void {
+    const current = this.failover.current()
+    const connected = this.signalingConns().some((conn) => conn.url === current && conn.connected)
+    const paused = !this.enabled || (typeof navigator !== 'undefined' && navigator.onLine === false)
+    const next = this.failover.observe(connected, Date.now(), paused)
+    if (next !== null && next !== current) this.switchSignaling(next)
+  }
+
+  /**
+   * Moves this provider to another signaling server without touching its WebRTC connections:
+   * detach from the old server's socket, then let y-webrtc attach the new one (provider.connect
+   * is idempotent for a room that is already connected: it re-subscribes and announces).
+   */
+  private switchSignaling(url: string): void {
+    for (const conn of this.signalingConns()) {
+      if (conn.url === url) continue
+      conn.providers.delete(this.provider)
+      if (conn.providers.size === 0) conn.disconnect()
+    }
+    this.provider.signalingConns = this.provider.signalingConns.filter(
+      (conn) => (conn as SignalingInternals).url === url,
+    )
+    this.provider.signalingUrls = [url]
+    this.provider.connect()
+    // y-webrtc keeps sockets it once made in a private map; a socket we stopped earlier is revived.
+    for (const conn of this.signalingConns()) if (!conn.shouldConnect) conn.connect()
   }
 
   private expireStuckConnections(): void {

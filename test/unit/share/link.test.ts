@@ -23,6 +23,18 @@ describe('share links', () => {
     expect(parseDocumentHash(documentHash(address))).toEqual(address)
   })
 
+  it('SYNC-3 the link carries the signaling servers the sharer uses, and nothing else of the query', () => {
+    const address = newDocAddress()
+    const link = shareLink(
+      'https://pad.example/?utm=x&signaling=wss://a.example/signal,wss://b.example/signal',
+      address,
+    )
+    const url = new URL(link)
+    expect([...url.searchParams.keys()]).toEqual(['signaling'])
+    expect(url.searchParams.get('signaling')).toBe('wss://a.example/signal,wss://b.example/signal')
+    expect(parseDocumentHash(link)).toEqual(address)
+  })
+
   it('LINK-1 every new address is different', () => {
     const seen = new Set<string>()
     for (let i = 0; i < 200; i++) {
