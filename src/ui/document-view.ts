@@ -93,14 +93,19 @@ export function renderDocument(
     clearTimeout(titleTimer)
     titleTimer = setTimeout(saveTitle, TITLE_DEBOUNCE_MS)
   }
+  // Leaving within the debounce, by route or by unloading the page, must not lose the title of
+  // what was just typed (localStorage writes are synchronous, so pagehide is early enough).
+  const flushTitle = (): void => {
+    if (titleTimer === undefined) return
+    clearTimeout(titleTimer)
+    saveTitle()
+  }
   session.doc.on('update', updateTitle)
+  window.addEventListener('pagehide', flushTitle)
   cleanups.push(() => {
     session.doc.off('update', updateTitle)
-    // Leaving within the debounce must not lose the title of what was just typed.
-    if (titleTimer !== undefined) {
-      clearTimeout(titleTimer)
-      saveTitle()
-    }
+    window.removeEventListener('pagehide', flushTitle)
+    flushTitle()
   })
 
   void session.loaded.then(() => {
