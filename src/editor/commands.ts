@@ -7,6 +7,8 @@ import { isSafeLinkHref } from './link-policy'
 export interface ToolbarCommand {
   readonly id: string
   readonly label: string
+  /** What the button shows; `label` is its accessible name and tooltip. */
+  readonly short: string
   readonly shortcut?: string
   readonly group: 'history' | 'marks' | 'blocks' | 'insert'
   isActive?(editor: Editor): boolean
@@ -19,6 +21,7 @@ const chain = (editor: Editor) => editor.chain().focus()
 export const TOOLBAR: readonly ToolbarCommand[] = [
   {
     id: 'undo',
+    short: '↶',
     label: 'Undo',
     shortcut: 'Mod-z',
     group: 'history',
@@ -27,6 +30,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   },
   {
     id: 'redo',
+    short: '↷',
     label: 'Redo',
     shortcut: 'Shift-Mod-z',
     group: 'history',
@@ -36,6 +40,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   ...(['bold', 'italic', 'strike', 'code'] as const).map((mark): ToolbarCommand => ({
     id: mark,
     label: { bold: 'Bold', italic: 'Italic', strike: 'Strikethrough', code: 'Inline code' }[mark],
+    short: { bold: 'B', italic: 'I', strike: 'S', code: '</>' }[mark],
     shortcut: { bold: 'Mod-b', italic: 'Mod-i', strike: 'Shift-Mod-s', code: 'Mod-e' }[mark],
     group: 'marks',
     isActive: (e) => e.isActive(mark),
@@ -44,6 +49,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   ...([1, 2, 3] as const).map((level): ToolbarCommand => ({
     id: `heading-${level}`,
     label: `Heading ${level}`,
+    short: `H${level}`,
     shortcut: `Mod-Alt-${level}`,
     group: 'blocks',
     isActive: (e) => e.isActive('heading', { level }),
@@ -51,6 +57,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   })),
   {
     id: 'bullet-list',
+    short: '• List',
     label: 'Bullet list',
     shortcut: 'Shift-Mod-8',
     group: 'blocks',
@@ -59,6 +66,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   },
   {
     id: 'ordered-list',
+    short: '1. List',
     label: 'Numbered list',
     shortcut: 'Shift-Mod-7',
     group: 'blocks',
@@ -67,6 +75,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   },
   {
     id: 'task-list',
+    short: '☑ Tasks',
     label: 'Task list',
     shortcut: 'Shift-Mod-9',
     group: 'blocks',
@@ -75,6 +84,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   },
   {
     id: 'blockquote',
+    short: '❝ Quote',
     label: 'Quote',
     shortcut: 'Shift-Mod-b',
     group: 'blocks',
@@ -83,6 +93,7 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   },
   {
     id: 'code-block',
+    short: '{ } Code',
     label: 'Code block',
     shortcut: 'Mod-Alt-c',
     group: 'blocks',
@@ -91,12 +102,14 @@ export const TOOLBAR: readonly ToolbarCommand[] = [
   },
   {
     id: 'horizontal-rule',
+    short: '― Rule',
     label: 'Divider',
     group: 'insert',
     run: (e) => chain(e).setHorizontalRule().run(),
   },
   {
     id: 'hard-break',
+    short: '↵ Break',
     label: 'Line break',
     shortcut: 'Shift-Enter',
     group: 'insert',

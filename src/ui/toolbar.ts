@@ -21,7 +21,7 @@ export function renderToolbar(editor: Editor, notify: (message: string) => void)
         onmousedown: (event: Event) => event.preventDefault(), // keep the editor's selection
         onclick: () => command.run(editor),
       },
-      command.label,
+      command.short,
     )
     return { command, button }
   })
