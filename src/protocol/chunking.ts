@@ -1,4 +1,4 @@
-// Wire format of Meshpad's chunked data-channel framing (docs/spec/chunking.md, CHUNK-1..5).
+// Wire format of Meshpad's chunked data-channel framing (docs/SPEC.md, CHUNK-1..5).
 // Pure constants and the closed set of reasons a chunked channel is refused or fails with; the
 // codec lives in src/sync/chunked/framing.ts.
 //

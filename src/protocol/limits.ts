@@ -1,5 +1,5 @@
 // Default limits of the signaling server. The server makes each configurable; these are the safe
-// defaults documented in docs/spec/server.md ("Protocol and limits"). Clients may read them to
+// defaults documented in docs/SPEC.md ("Protocol and limits"). Clients may read them to
 // stay within bounds (for example to refuse building a signaling message that cannot be relayed).
 export interface SignalingLimits {
   /** Largest inbound WebSocket message, in bytes (ws `maxPayload`). */

@@ -1,6 +1,6 @@
 // Two people, each in their own browser profile, on the automerge-paper document: its state is
 // larger than the 256 KiB Chromium accepts in one data-channel message, so before the chunked
-// transport a new peer never received it (and nothing said so). Rules: docs/spec/large.md.
+// transport a new peer never received it (and nothing said so). Rules: docs/SPEC.md.
 //
 // Ada's copy is the trace replayed keystroke by keystroke (259,778 Yjs transactions, so the state
 // carries the document's real history, ~290 KB V1) in the paragraph structure the editor writes,

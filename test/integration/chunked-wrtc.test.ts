@@ -1,6 +1,6 @@
 // The chunked transport over real WebRTC: two @roamhq/wrtc peer connections in this process,
 // connected by handing SDP across directly (no signaling server), and simple-peer on top as
-// y-webrtc uses it. Rules: docs/spec/chunking.md.
+// y-webrtc uses it. Rules: docs/SPEC.md.
 import { createRequire } from 'node:module'
 import { gunzipSync } from 'node:zlib'
 import { readFileSync } from 'node:fs'

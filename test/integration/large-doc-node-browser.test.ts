@@ -1,7 +1,7 @@
 // A Meshpad peer in Node (the app's WebrtcAdapter with the chunked transport over @roamhq/wrtc,
 // in a child process) and a Meshpad peer in Chromium (the built app, served with the signaling
 // server by server/main.ts) exchange the automerge-paper document, whose sync message is larger
-// than the 256 KiB Chromium accepts in one data-channel message. Rules: docs/spec/large.md.
+// than the 256 KiB Chromium accepts in one data-channel message. Rules: docs/SPEC.md.
 import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { buildIfStale, editorText, freshLink, KEEP_NAMES_SHIM } from '../../bench/lib/app'

@@ -9,7 +9,7 @@ import { stripInlineNodeMarks } from '../../src/editor/inline-marks'
 import { createRng } from '../helpers/random'
 import { NO_FAULTS, TestNetwork } from '../helpers/test-network'
 
-// Minimal reproductions of what the convergence fuzz found (docs/spec/convergence.md, findings
+// Minimal reproductions of what the convergence fuzz found (docs/SPEC.md, findings
 // F1 and F2), kept as regression tests now that both are fixed: F1 by stripping marks from
 // non-text inline nodes after every edit (src/editor/inline-marks.ts, rule CONV-5), F2 by letting
 // `code` combine with other marks (src/editor/extensions.ts, rule CONV-6).

@@ -13,7 +13,7 @@ import { createRng } from '../helpers/random'
 import type { FaultConfig, FaultCounts } from '../helpers/test-network'
 import { sameStateVector, TestNetwork } from '../helpers/test-network'
 
-// Seeded convergence fuzz (issue 3, docs/spec/convergence.md). Five peers apply random
+// Seeded convergence fuzz (issue 3, docs/SPEC.md). Five peers apply random
 // Tiptap-schema edits through the editor binding's code path while a hand-flushed transport
 // drops, duplicates, reorders and partitions their messages; after `heal()` (a reliable sync
 // handshake between every pair) every peer must hold the same, valid document with nothing
@@ -104,7 +104,7 @@ function createPeers(rng: Rng, schema: Schema): Y.Doc[] {
 
 // Diagnosis for a failure: does each peer's editor show what its own Yjs content renders to
 // now, and if not, is the only difference marks on inline nodes other than text (finding F1 in
-// docs/spec/convergence.md)? Rendering from scratch may repair the Y.Doc, so this runs only
+// docs/SPEC.md)? Rendering from scratch may repair the Y.Doc, so this runs only
 // once a check has failed.
 function viewNote(docs: readonly Y.Doc[], rendered: readonly PMNode[], schema: Schema): string {
   const notes = docs.flatMap((doc, i) => {

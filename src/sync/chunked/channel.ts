@@ -1,6 +1,6 @@
 // ChunkedDataChannel: looks like an RTCDataChannel to simple-peer (and anything else), but puts
 // every message on the real channel as frames of at most 16 KiB with flow control, after a
-// hello handshake. Rules: docs/spec/chunking.md (CHUNK-1..5).
+// hello handshake. Rules: docs/SPEC.md (CHUNK-1..5).
 //
 // Lifecycle: 'connecting' until the real channel is open, our hello is sent AND the peer's v1
 // hello has arrived; then 'open' and the `open` event. Any failure (the peer does not speak the

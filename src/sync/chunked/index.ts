@@ -1,5 +1,5 @@
 // Chunked data-channel transport below y-webrtc: messages of any size over WebRTC in frames every
-// browser accepts, with flow control and a handshake. Rules: docs/spec/chunking.md.
+// browser accepts, with flow control and a handshake. Rules: docs/SPEC.md.
 export { chunkingWrtc, type ChunkingWrtc, type WrtcLike } from './wrtc'
 export {
   ChunkedDataChannel,

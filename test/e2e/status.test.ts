@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { waitFor } from '../helpers/wait-for'
+import { useE2E } from './helpers/harness'
+
+// What the status bar, people list and share panel tell the user, checked in real Chromium.
+
+const e2e = useE2E()
+
+describe('status, people and sharing', () => {
+  it('AWARE-3 STATUS-2 LINK-5 each sees the other in the people list, one peer, and copies the link', async () => {
+    const a = await e2e.newPeer('A')
+    const b = await e2e.newPeer('B')
+    const link = await a.createDocument()
+    await a.setUserName('Ada Lovelace')
+    await b.openDoc(link)
+    await b.setUserName('<b>Grace</b> Hopper')
+    await a.waitForPeerCount(1)
+    await b.waitForPeerCount(1)
+    const names = async (peer: typeof a): Promise<string[]> =>
+      peer.byTestId('peer').allTextContents()
+    await waitFor('A lists B by name', async () => (await names(a)).includes('<b>Grace</b> Hopper'))
+    await waitFor('B lists A by name', async () => (await names(b)).includes('Ada Lovelace'))
+    // A peer's name is text, never markup.
+    expect(await a.page.locator('[data-testid=peer-list] b').count()).toBe(0)
+
+    const origin = new URL(link).origin
+    await a.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
+    await a.byTestId('copy-link').click()
+    await a.byTestId('toast').waitFor()
+    expect(await a.page.evaluate(() => navigator.clipboard.readText())).toBe(link)
+  })
+
+  it('STATUS-3 SAVE-3 a corrupt stored row is set aside, the user is told, and the rest opens', async () => {
+    const a = await e2e.newPeer('A')
+    const link = await a.createDocument()
+    await a.typeInEditor('Text that must survive.')
+    await a.waitForDataState('saved-status', 'saved')
+    const docId = new URL(link).hash.split('/')[2] ?? ''
+    const blank = await a.openTab('A, blank')
+    await a.closeTab()
+    await blank.page.goto(new URL(link).origin + '/favicon.svg')
+    // Plant a row that is not a Yjs update in the document's store, as disk corruption would.
+    await blank.page.evaluate(async (name) => {
+      await new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open(name)
+        open.onerror = () => reject(new Error('open failed'))
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['updates'], 'readwrite')
+          tx.objectStore('updates').add(new Uint8Array([255, 255, 255, 9, 9, 9]))
+          tx.oncomplete = () => {
+            open.result.close()
+            resolve()
+          }
+        }
+      })
+    }, `meshpad:doc:${docId}`)
+    await blank.openDoc(link)
+    await blank.waitForText('the good rows still load', (text) =>
+      text.includes('Text that must survive.'),
+    )
+    await blank.byTestId('problem').waitFor()
+    expect(await blank.byTestId('problem').textContent()).toMatch(/damaged and has been set aside/)
+    // The document stays editable and saves.
+    await blank.typeInEditor(' Still editable.')
+    await blank.waitForDataState('saved-status', 'saved')
+  })
+})
