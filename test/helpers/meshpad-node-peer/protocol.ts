@@ -1,3 +1,4 @@
+import type { RpcReady, RpcReply } from '../child-rpc'
 // The IPC contract between a MeshpadNodePeer (test process) and its child (child.ts): one Meshpad
 // peer per child process, as the app composes it (Y.Doc from src/doc/model, Awareness,
 // StatusModel, WebrtcAdapter with the chunked transport over @roamhq/wrtc). Every command carries
@@ -41,10 +42,7 @@ export interface MeshpadPeerReplies {
 
 export type MeshpadPeerRequest = MeshpadPeerCommand & { readonly id: number }
 
-export type MeshpadPeerReply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: string }
+export type MeshpadPeerReply = RpcReply
 
-export interface MeshpadPeerReady {
-  readonly ready: true
-}
+/** Sent once, unsolicited, when the child has loaded its modules and listens for commands. */
+export type MeshpadPeerReady = RpcReady

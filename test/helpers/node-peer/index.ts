@@ -1,33 +1,14 @@
-import { fork, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import type {
-  PeerCommand,
-  PeerInit,
-  PeerReady,
-  PeerReplies,
-  PeerReply,
-  PeerStatus,
-} from './protocol.js'
+import { fileURLToPath } from 'node:url'
+import { killAllRpcChildren, startRpcChild } from '../child-rpc'
+import type { PeerCommand, PeerInit, PeerReplies, PeerStatus } from './protocol.js'
 
 export type { PeerInit, PeerStatus } from './protocol.js'
 
-// A y-webrtc peer in its own Node process, driven from the test over IPC. Every method is a
-// promise that settles with the child's answer, or rejects if the child answers with an error,
-// exits, or does not answer within `commandTimeoutMs`.
-//
-// Lifetime: every child is registered here; `killAllNodePeers()` (call it in afterEach/afterAll)
-// and the test process's own exit SIGKILL whatever is still running, and a child exits by itself
-// when its IPC channel to the test process closes. So no child outlives a failed test.
-const here = path.dirname(fileURLToPath(import.meta.url))
-const root = path.resolve(here, '../../..')
-const tsxLoader = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href
-const childPath = path.join(here, 'child.ts')
-
-const live = new Set<ChildProcess>()
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL')
-})
+// A y-webrtc peer in its own Node process, driven from the test over IPC (../child-rpc.ts: every
+// method settles with the child's answer or rejects on error, exit or timeout; children never
+// outlive the test).
+const childPath = path.join(path.dirname(fileURLToPath(import.meta.url)), 'child.ts')
 
 export interface NodePeerOptions extends PeerInit {
   /** Shown in errors and in the child's output prefix. */
@@ -56,101 +37,20 @@ export interface NodePeer {
   output(): string
 }
 
-type CommandOf<K extends PeerCommand['op']> = Extract<PeerCommand, { op: K }>
-type Args<K extends PeerCommand['op']> = Omit<CommandOf<K>, 'op'>
-
 export async function startNodePeer(options: NodePeerOptions): Promise<NodePeer> {
   const name = options.name ?? `peer-${options.room}`
-  const commandTimeoutMs = options.commandTimeoutMs ?? 20_000
-  const child = fork(childPath, [], {
-    cwd: root,
-    execArgv: ['--import', tsxLoader],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'json',
+  const rpc = await startRpcChild<PeerCommand, PeerReplies>({
+    childPath,
+    name,
     // y-webrtc's own log (lib0/logging reads LOG): kept in `output()` for failure messages.
-    env: { ...process.env, LOG: 'y-webrtc' },
+    env: { LOG: 'y-webrtc' },
+    commandTimeoutMs: options.commandTimeoutMs ?? 20_000,
+    ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
   })
-  live.add(child)
-  let out = ''
-  child.stdout?.setEncoding('utf8')
-  child.stderr?.setEncoding('utf8')
-  child.stdout?.on('data', (chunk: string) => (out += chunk))
-  child.stderr?.on('data', (chunk: string) => (out += chunk))
-
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      live.delete(child)
-      resolve()
-    })
-  })
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>()
-  let nextId = 1
-  let exitReason: string | null = null
-  child.once('exit', (code, signal) => {
-    exitReason = `${name} exited (code ${String(code)}, signal ${String(signal)})`
-    for (const waiter of pending.values()) {
-      waiter.reject(new Error(`${exitReason}; output:\n${out}`))
-    }
-    pending.clear()
-  })
-  child.on('message', (raw: unknown) => {
-    const message = raw as PeerReply | PeerReady
-    if ('ready' in message) return
-    const waiter = pending.get(message.id)
-    if (waiter === undefined) return
-    pending.delete(message.id)
-    if (message.ok) waiter.resolve(message.value)
-    else waiter.reject(new Error(`${name}: ${message.error}`))
-  })
-
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} did not start within the deadline; output:\n${out}`)),
-      options.startTimeoutMs ?? 30_000,
-    )
-    child.on('message', (raw: unknown) => {
-      if ((raw as Partial<PeerReady>).ready === true) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.once('exit', () => {
-      clearTimeout(timer)
-      reject(new Error(`${exitReason ?? name}; output:\n${out}`))
-    })
-  })
-
-  const request = <K extends PeerCommand['op']>(op: K, args: Args<K>): Promise<PeerReplies[K]> => {
-    if (exitReason !== null) return Promise.reject(new Error(`${exitReason}; output:\n${out}`))
-    const id = nextId++
-    return new Promise<PeerReplies[K]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(id)
-        reject(new Error(`${name}: ${op} got no answer within ${commandTimeoutMs} ms`))
-      }, commandTimeoutMs)
-      pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer)
-          resolve(value as PeerReplies[K])
-        },
-        reject: (error) => {
-          clearTimeout(timer)
-          reject(error)
-        },
-      })
-      child.send({ ...args, op, id }, (error) => {
-        if (error !== null) pending.get(id)?.reject(error)
-      })
-    })
-  }
-
-  const kill = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  }
+  const request = rpc.request
+  const kill = rpc.kill
 
   try {
-    await ready
     await request('init', {
       init: {
         room: options.room,
@@ -169,7 +69,7 @@ export async function startNodePeer(options: NodePeerOptions): Promise<NodePeer>
 
   return {
     name,
-    pid: child.pid ?? -1,
+    pid: rpc.pid,
     insert: async (text, index) => {
       await request('insert', index === undefined ? { text } : { text, index })
     },
@@ -186,34 +86,14 @@ export async function startNodePeer(options: NodePeerOptions): Promise<NodePeer>
     connect: async () => {
       await request('connect', {})
     },
-    destroy: async () => {
-      try {
-        await request('destroy', {})
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-        await exited
-        clearTimeout(timer)
-      } finally {
-        await kill()
-      }
-    },
+    destroy: () => rpc.shutdown('destroy'),
     kill,
-    output: () => out,
+    output: () => rpc.output(),
   }
 }
 
-/** SIGKILLs every NodePeer child still running and waits for them to be gone. */
-export async function killAllNodePeers(): Promise<void> {
-  await Promise.all(
-    [...live].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve()
-          child.once('exit', () => resolve())
-          child.kill('SIGKILL')
-        }),
-    ),
-  )
-}
+/** SIGKILLs every Node peer child still running and waits for them to be gone. */
+export const killAllNodePeers = killAllRpcChildren
 
 /**
  * Starts peers one after another, each once its signaling socket is open (and so its announce

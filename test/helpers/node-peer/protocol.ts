@@ -1,3 +1,4 @@
+import type { RpcReady, RpcReply } from '../child-rpc'
 // The IPC contract between a NodePeer (test process) and its child (child.ts). Kept in one file
 // so both sides are type-checked against the same shapes. Every command carries an id; the child
 // answers each with exactly one reply of that id (ok with a value, or an error message).
@@ -60,11 +61,7 @@ export interface PeerReplies {
 
 export type PeerRequest = PeerCommand & { readonly id: number }
 
-export type PeerReply =
-  | { readonly id: number; readonly ok: true; readonly value: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: string }
+export type PeerReply = RpcReply
 
 /** Sent once, unsolicited, when the child has loaded its modules and listens for commands. */
-export interface PeerReady {
-  readonly ready: true
-}
+export type PeerReady = RpcReady
