@@ -6,6 +6,7 @@ import { createReadStream, type Stats } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
+import { acceptsGzip, gzipped, isCompressible } from './compress'
 import type { Logger } from './log'
 import type { Metrics } from './metrics'
 
@@ -111,20 +112,40 @@ async function statFile(file: string): Promise<Stats | null> {
   }
 }
 
-function sendFile(
+async function sendFile(
   request: IncomingMessage,
   response: ServerResponse,
   file: string,
   stats: Stats,
-): void {
+): Promise<void> {
   const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
   // Vite fingerprints everything under assets/; index.html must always be revalidated.
   const immutable = file.includes(`${path.sep}assets${path.sep}`)
-  response.writeHead(200, {
+  const headers = {
     'Content-Type': type,
-    'Content-Length': stats.size,
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-  })
+  }
+  if (isCompressible(file, stats)) {
+    const vary = { ...headers, Vary: 'Accept-Encoding' }
+    if (acceptsGzip(request.headers['accept-encoding'])) {
+      let body: Buffer
+      try {
+        body = await gzipped(file, stats)
+      } catch {
+        response.destroy()
+        return
+      }
+      response.writeHead(200, {
+        ...vary,
+        'Content-Encoding': 'gzip',
+        'Content-Length': body.byteLength,
+      })
+      response.end(request.method === 'HEAD' ? undefined : body)
+      return
+    }
+    Object.assign(headers, vary)
+  }
+  response.writeHead(200, { ...headers, 'Content-Length': stats.size })
   if (request.method === 'HEAD') {
     response.end()
     return
