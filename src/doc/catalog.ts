@@ -21,6 +21,11 @@ export interface KeyValueStore {
 }
 
 export const CATALOG_KEY = 'meshpad:catalog:v1'
+
+/** A link reuses the id of a known document with another secret (rule LINK-7). */
+export class CatalogConflictError extends Error {
+  override name = 'CatalogConflictError'
+}
 const MAX_TITLE = 200
 
 export function displayTitle(entry: CatalogEntry): string {
@@ -68,13 +73,22 @@ export class DocumentCatalog {
     return this.entries.get(docId)
   }
 
-  /** Records that a document was opened (adding it if new). */
+  /** True when this browser knows `address.docId` under another secret (rule LINK-7). */
+  conflicts(address: DocAddress): boolean {
+    const existing = this.entries.get(address.docId)
+    return existing !== undefined && existing.secret !== address.secret
+  }
+
+  /** Records that a document was opened (adding it if new). Never replaces a known secret. */
   touch(address: DocAddress): CatalogEntry {
     this.load()
+    if (this.conflicts(address)) {
+      throw new CatalogConflictError('This id belongs to another document in this browser.')
+    }
     const existing = this.entries.get(address.docId)
     const time = this.now()
     const entry: CatalogEntry = existing
-      ? { ...existing, secret: address.secret, openedAt: time }
+      ? { ...existing, openedAt: time }
       : { ...address, title: '', createdAt: time, openedAt: time }
     this.entries.set(address.docId, entry)
     this.save()

@@ -39,6 +39,24 @@ export async function openStore(name: string): Promise<IDBDatabase> {
   )
 }
 
+/** Key in the `custom` store of the room tag that owns this store. */
+const OWNER_KEY = 'meshpad:owner'
+
+/**
+ * Binds a store to one document address (rule LINK-7): the first open records `tag` (a hash of
+ * id and secret); a later open with another tag is refused, so a link that reuses a known id
+ * with another secret can never read this copy or merge into it.
+ */
+export async function claimStore(db: IDBDatabase, tag: string): Promise<'claimed' | 'mismatch'> {
+  const [custom] = idb.transact(db, [CUSTOM], 'readwrite') as [IDBObjectStore]
+  const owner: unknown = await idb.get(custom, OWNER_KEY)
+  if (owner === undefined) {
+    await idb.put(custom, tag, OWNER_KEY)
+    return 'claimed'
+  }
+  return owner === tag ? 'claimed' : 'mismatch'
+}
+
 export async function deleteStore(name: string): Promise<void> {
   await idb.deleteDB(name)
 }

@@ -1,6 +1,15 @@
 import type * as Y from 'yjs'
+import { deriveRoomKeys } from '../share/derive'
 import type { DocId } from '../share/ids'
-import { deleteStore, loadAndCompact, openStore, UpdateWriter, type LoadReport } from './idb-store'
+import type { DocAddress } from '../share/link'
+import {
+  claimStore,
+  deleteStore,
+  loadAndCompact,
+  openStore,
+  UpdateWriter,
+  type LoadReport,
+} from './idb-store'
 import type { StatusModel } from './status'
 
 // Local persistence for one open document (rules LOCAL-1, SAVE-1..4): loads the stored copy
@@ -21,18 +30,27 @@ export class LocalStore {
   private written = 0
   private durable = 0
   private destroyed = false
+  /** Storage failed or was refused: edits live in memory only and are not queued. */
+  private storageOff = false
 
   constructor(
-    docId: DocId,
+    address: DocAddress,
     private readonly doc: Y.Doc,
     private readonly status: StatusModel,
     private readonly warn: (message: string, error?: unknown) => void,
   ) {
     doc.on('update', this.onUpdate)
-    this.loaded = this.open(databaseName(docId))
+    this.loaded = this.open(databaseName(address.docId), deriveRoomKeys(address).topic)
   }
 
-  private async open(name: string): Promise<LoadReport | null> {
+  private stopStorage(): void {
+    this.storageOff = true
+    this.early = []
+    this.db?.close()
+    this.db = null
+  }
+
+  private async open(name: string, tag: string): Promise<LoadReport | null> {
     let report: LoadReport
     try {
       const db = await openStore(name)
@@ -41,9 +59,16 @@ export class LocalStore {
         return null
       }
       this.db = db
+      if ((await claimStore(db, tag)) === 'mismatch') {
+        this.warn('This browser holds another document under this id; it was not opened.')
+        this.stopStorage()
+        this.status.update({ loaded: true, problem: 'wrong-secret' })
+        return null
+      }
       report = await loadAndCompact(db, this.doc, this)
     } catch (error) {
       this.warn('IndexedDB is unavailable; this document lives only in this tab.', error)
+      this.stopStorage()
       this.status.update({ loaded: true, problem: 'storage-unavailable' })
       return null
     }
@@ -70,6 +95,11 @@ export class LocalStore {
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === this || this.destroyed) return
+    if (this.storageOff) {
+      // Nothing is stored: the status must never claim otherwise.
+      this.status.update({ saved: false })
+      return
+    }
     this.written += 1
     this.status.update({ saved: false })
     if (this.writer) this.writer.write(update)

@@ -23,7 +23,7 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
   const doc = createDoc()
   const awareness = new Awareness(doc)
   const status = new StatusModel()
-  const local = new LocalStore(address.docId, doc, status, warn)
+  const local = new LocalStore(address, doc, status, warn)
   const webrtc = new WebrtcAdapter(doc, awareness, status, {
     keys: deriveRoomKeys(address),
     signalingUrls: options.signalingUrls,

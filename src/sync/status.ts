@@ -11,6 +11,7 @@ export type SyncProblem =
   | 'storage-unavailable' // IndexedDB could not be opened: edits live only in this tab
   | 'storage-write-failed' // a write to IndexedDB failed: recent edits may not be saved
   | 'storage-corrupt' // stored rows did not parse: they were set aside, the rest loaded
+  | 'wrong-secret' // this browser holds another document under this id: not opened
   | 'transport-error' // a message to a peer could not be sent
 
 export interface SyncStatus {

@@ -57,6 +57,22 @@ export function startApp(deps: AppDeps): void {
       )
       return
     }
+    if (address !== null && deps.catalog.conflicts(address)) {
+      view.replaceChildren(
+        h(
+          'main',
+          { class: 'broken-link', 'data-testid': 'broken-link' },
+          h('h1', {}, 'This link was not opened'),
+          h(
+            'p',
+            {},
+            'This browser already holds a different document under the id in this link. Opening it would mix the two, so it stays closed. Ask for the link again: this one may have been altered.',
+          ),
+          h('a', { href: '#/' }, 'Go to your documents'),
+        ),
+      )
+      return
+    }
     if (address === null) {
       teardown = renderHome(view, {
         catalog: deps.catalog,

@@ -11,6 +11,8 @@ export const PROBLEM_MESSAGES: Record<SyncProblem, string> = {
     'Saving to this browser failed: recent edits may not be stored. Keep the tab open until a peer has them.',
   'storage-corrupt':
     'Part of this document’s stored copy in this browser was damaged and has been set aside; everything else opened normally. Peers may still have the missing part.',
+  'wrong-secret':
+    'This browser already holds a different document under this link’s id, so it was not opened here. Ask for the link again: this one may have been altered.',
   'transport-error': 'A message to a peer could not be sent; Meshpad keeps retrying.',
 }
 

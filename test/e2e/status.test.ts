@@ -30,6 +30,22 @@ describe('status, people and sharing', () => {
     expect(await a.page.evaluate(() => navigator.clipboard.readText())).toBe(link)
   })
 
+  it('LINK-7 a link reusing a known id with another secret is refused; the document is untouched', async () => {
+    const a = await e2e.newPeer('A')
+    const link = await a.createDocument()
+    await a.typeInEditor('The real document.')
+    await a.waitForDataState('saved-status', 'saved')
+    const url = new URL(link)
+    const [, , docId = ''] = url.hash.split('/')
+    const otherSecret = 'x'.repeat(43)
+    await a.page.goto(`${url.origin}/#/d/${docId}/${otherSecret}`)
+    await a.byTestId('broken-link').waitFor()
+    expect(await a.byTestId('broken-link').textContent()).toMatch(/not opened/)
+    expect(await a.editor.count()).toBe(0)
+    await a.openDoc(link)
+    await a.waitForText('the real document is intact', (text) => text === 'The real document.')
+  })
+
   it('STATUS-3 SAVE-3 a corrupt stored row is set aside, the user is told, and the rest opens', async () => {
     const a = await e2e.newPeer('A')
     const link = await a.createDocument()

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   CATALOG_KEY,
+  CatalogConflictError,
   DocumentCatalog,
   displayTitle,
   type KeyValueStore,
@@ -87,6 +88,17 @@ describe('document catalog', () => {
     )
     expect(broken.list()).toEqual([])
     expect(warnings.at(-1)).toMatch(/not valid JSON/)
+  })
+
+  it('LINK-7 a link reusing a known id with another secret is refused and the known one kept', () => {
+    const catalog = new DocumentCatalog(memoryStore())
+    const a = newDocAddress()
+    catalog.touch(a)
+    const tampered = { ...a, secret: newDocAddress().secret }
+    expect(catalog.conflicts(tampered)).toBe(true)
+    expect(catalog.conflicts(a)).toBe(false)
+    expect(() => catalog.touch(tampered)).toThrow(CatalogConflictError)
+    expect(catalog.get(a.docId)?.secret).toBe(a.secret)
   })
 
   it('LIST-1 another tab’s additions are not lost when this tab writes', () => {

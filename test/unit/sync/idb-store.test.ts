@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import {
+  claimStore,
   COMPACT_AFTER_ROWS,
   deleteStore,
   loadAndCompact,
@@ -140,6 +141,15 @@ describe('IndexedDB document store', () => {
     expect(fresh.getText('t').toString()).toContain('from A')
     expect(fresh.getText('t').toString()).toContain('from B')
     for (const handle of [dbA, dbB, db]) handle.close()
+  })
+
+  it('LINK-7 a store belongs to the first address that opened it; another is refused', async () => {
+    const name = freshName()
+    const db = await openStore(name)
+    expect(await claimStore(db, 'room-a')).toBe('claimed')
+    expect(await claimStore(db, 'room-a')).toBe('claimed')
+    expect(await claimStore(db, 'room-b')).toBe('mismatch')
+    db.close()
   })
 
   it('SAVE-2 the writer compacts by itself after many rows', async () => {
