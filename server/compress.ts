@@ -34,6 +34,8 @@ interface Entry {
 
 const cache = new Map<string, Entry>()
 let cachedBytes = 0
+/** One compression per file and version at a time, shared by concurrent first requests. */
+const inFlight = new Map<string, Promise<Buffer>>()
 
 export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
   const value = Array.isArray(acceptEncoding) ? acceptEncoding.join(',') : (acceptEncoding ?? '')
@@ -52,10 +54,25 @@ export async function gzipped(file: string, stats: Stats): Promise<Buffer> {
   const key = `${stats.size}:${stats.mtimeMs}`
   const hit = cache.get(file)
   if (hit?.key === key) return hit.body
+  const flightKey = `${file}\u0000${key}`
+  const running = inFlight.get(flightKey)
+  if (running) return running
+  const work = compressAndStore(file, key)
+  inFlight.set(flightKey, work)
+  try {
+    return await work
+  } finally {
+    inFlight.delete(flightKey)
+  }
+}
+
+async function compressAndStore(file: string, key: string): Promise<Buffer> {
   const body = await gzip(await readFile(file), { level: 9 })
-  if (hit) {
+  // Read the entry again after the await: the accounting must match what the map holds.
+  const previous = cache.get(file)
+  if (previous) {
     cache.delete(file)
-    cachedBytes -= hit.body.byteLength
+    cachedBytes -= previous.body.byteLength
   }
   cache.set(file, { key, body })
   cachedBytes += body.byteLength

@@ -95,10 +95,10 @@ async function handle(
   const file = path.resolve(root, `.${path.posix.normalize(relative)}`)
   if (file !== root && !file.startsWith(root + path.sep)) return text(response, 404, 'not found\n')
   const stats = await statFile(file)
-  if (stats !== null) return sendFile(request, response, file, stats)
+  if (stats !== null) return sendFile(request, response, root, file, stats)
   if (path.extname(file) === '') {
     const indexStats = await statFile(index)
-    if (indexStats !== null) return sendFile(request, response, index, indexStats)
+    if (indexStats !== null) return sendFile(request, response, root, index, indexStats)
   }
   return text(response, 404, 'not found\n')
 }
@@ -115,12 +115,14 @@ async function statFile(file: string): Promise<Stats | null> {
 async function sendFile(
   request: IncomingMessage,
   response: ServerResponse,
+  root: string,
   file: string,
   stats: Stats,
 ): Promise<void> {
   const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream'
   // Vite fingerprints everything under assets/; index.html must always be revalidated.
-  const immutable = file.includes(`${path.sep}assets${path.sep}`)
+  // Judged on the path inside dist/: where dist/ itself is deployed must not matter.
+  const immutable = path.relative(root, file).startsWith(`assets${path.sep}`)
   const headers = {
     'Content-Type': type,
     'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
