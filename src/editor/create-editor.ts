@@ -7,7 +7,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import { bodyOf } from '../doc/model'
 import { schemaExtensions } from './extensions'
 
-// The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule LOCAL-3): the
+// The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule EDIT-5): the
 // editor is never given initial `content`, which would be inserted again by every peer on sync.
 // Undo/redo come from the Collaboration extension (Y.UndoManager tracking only this editor's
 // own origin), so undo never removes a collaborator's work (rule UNDO-1).
@@ -26,6 +26,24 @@ export interface EditorOptions {
   readonly editable?: boolean
 }
 
+const MAX_CARET_NAME = 40
+const CARET_COLOR = /^#[0-9a-f]{6}$/i
+
+function renderCaret(user: Record<string, unknown>): HTMLElement {
+  const name = typeof user['name'] === 'string' ? user['name'] : ''
+  const color =
+    typeof user['color'] === 'string' && CARET_COLOR.test(user['color']) ? user['color'] : '#868e96'
+  const caret = document.createElement('span')
+  caret.classList.add('collaboration-carets__caret')
+  caret.style.borderColor = color
+  const label = document.createElement('div')
+  label.classList.add('collaboration-carets__label')
+  label.style.backgroundColor = color
+  label.textContent = name.length > MAX_CARET_NAME ? `${name.slice(0, MAX_CARET_NAME - 1)}…` : name
+  caret.append(label)
+  return caret
+}
+
 export function createEditor(options: EditorOptions): Editor {
   return new Editor({
     element: options.element,
@@ -37,6 +55,8 @@ export function createEditor(options: EditorOptions): Editor {
         // CollaborationCaret only reads `provider.awareness`; the editor never sees sync/.
         provider: { awareness: options.awareness },
         user: { name: options.user.name, color: options.user.color },
+        // Names come from peers: shown as text only, and cut so no peer can flood the page.
+        render: renderCaret,
       }),
       Placeholder.configure({
         placeholder:

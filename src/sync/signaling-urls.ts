@@ -1,7 +1,8 @@
 // Where the signaling servers are (rule SYNC-3). By default the app's own origin at `/signal`
-// (`npm start` serves both). A deployment or a user may list several servers, tried together by
-// y-webrtc: `?signaling=wss://a.example/signal,wss://b.example/signal` on the app URL, or the
-// build-time variable VITE_SIGNALING_URLS (same comma-separated form).
+// (`npm start` serves both). A deployment or a user may list several servers, used one at a time
+// with failover (signaling-failover.ts, rule SYNC-4):
+// `?signaling=wss://a.example/signal,wss://b.example/signal` on the app URL, or the build-time
+// variable VITE_SIGNALING_URLS (same comma-separated form).
 
 export class SignalingConfigError extends Error {
   override name = 'SignalingConfigError'

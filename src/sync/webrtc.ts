@@ -107,6 +107,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
     this.provider.on('peers', this.refresh)
     this.provider.on('synced', this.refresh)
     this.provider.on('status', this.refresh)
+    this.reviveSignaling()
     this.timer = setInterval(this.tick, STATUS_POLL_MS)
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.refresh)
@@ -125,6 +126,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
       this.awareness.setLocalState(this.savedLocalState)
     }
     this.provider.connect()
+    this.reviveSignaling()
     this.refresh()
   }
 
@@ -147,12 +149,24 @@ export class WebrtcAdapter implements ReplicationAdapter {
       conn.off('connect', this.refresh)
       conn.off('disconnect', this.refresh)
     }
+    // y-webrtc's destroy() leaves the provider on the shared signaling socket (keeping it and its
+    // doc alive); disconnect() detaches it and closes the socket once nobody uses it.
+    this.provider.disconnect()
     this.provider.destroy()
     return Promise.resolve()
   }
 
   private signalingConns(): SignalingInternals[] {
     const conns = new Set(this.provider.signalingConns as unknown[] as SignalingInternals[])
+    // y-webrtc appends on every connect(); keep one entry per socket.
+    if (conns.size !== this.provider.signalingConns.length)
+      this.provider.signalingConns = [...conns]
+    for (const conn of this.watched) {
+      if (conns.has(conn)) continue
+      conn.off('connect', this.refresh)
+      conn.off('disconnect', this.refresh)
+      this.watched.delete(conn)
+    }
     for (const conn of conns) {
       if (this.watched.has(conn)) continue
       this.watched.add(conn)
@@ -196,7 +210,14 @@ export class WebrtcAdapter implements ReplicationAdapter {
     )
     this.provider.signalingUrls = [url]
     this.provider.connect()
-    // y-webrtc keeps sockets it once made in a private map; a socket we stopped earlier is revived.
+    this.reviveSignaling()
+  }
+
+  /**
+   * y-webrtc keeps every socket it made in a private map, also one we stopped on a switch; a
+   * provider handed such a socket would wait for the failover delay, so it is restarted here.
+   */
+  private reviveSignaling(): void {
     for (const conn of this.signalingConns()) if (!conn.shouldConnect) conn.connect()
   }
 
