@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { waitFor } from '../helpers/wait-for'
 import { useE2E } from './helpers/harness'
 import type { Peer } from './helpers/peer'
 
@@ -110,9 +111,14 @@ describe('editing', () => {
       ].join(''),
     )
     await a.waitForText('the paste landed', (text) => text.includes('Pasted heading'))
-    // Give any handler the chance to fire, then check none did.
-    await a.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)))
-    expect(await a.page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+    // A negative check needs a window: any pasted handler gets 1 s to run, and none may.
+    await expect(
+      waitFor(
+        'a pasted script or handler to run',
+        () => a.page.evaluate(() => (window as { __pwned?: unknown }).__pwned),
+        { timeoutMs: 1_000 },
+      ),
+    ).rejects.toThrow(/did not hold/)
     const html = await a.editorHtml()
     expect(html).toContain('<h2>Pasted heading</h2>')
     expect(html).toContain('href="https://example.com"')
