@@ -101,20 +101,23 @@ export class SignalingConnection implements Subscriber {
     }
   }
 
-  deliver(text: string): void {
+  deliver(frame: Buffer): void {
     if (this.closing) return
     // Bound what is queued for this client: a subscriber that does not read is dropped rather
     // than buffered without limit. The queue can exceed the bound by at most one frame.
     if (this.ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {
       return this.close('slow-consumer')
     }
-    this.send(text)
+    this.send(frame)
   }
 
-  private send(text: string): void {
+  /** Sends a text frame; `frame` is UTF-8 bytes (sent as text, not binary) or a string. */
+  private send(frame: Buffer | string): void {
     this.ctx.metrics.framesOut.inc()
-    this.ctx.metrics.bytesOut.inc(Buffer.byteLength(text))
-    this.ws.send(text)
+    this.ctx.metrics.bytesOut.inc(
+      typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength,
+    )
+    this.ws.send(frame, { binary: false })
   }
 
   /** Called by the hub every idle interval. */

@@ -25,7 +25,7 @@ async function instance(broker: MemoryBroker) {
 
 function client() {
   const got: unknown[] = []
-  return { got, deliver: (text: string) => got.push(JSON.parse(text)) }
+  return { got, deliver: (frame: Buffer) => void got.push(JSON.parse(frame.toString('utf8'))) }
 }
 
 describe('memory bus and rooms', () => {
