@@ -99,7 +99,7 @@ export function b7(): Promise<Figure> {
       '',
       'B7 detail: files loaded by index.html and their static imports:',
       ...lines,
-      `  total ${kb(rawTotal)} raw (what server/http.ts sends today: it does not compress), ${kb(gzipTotal)} gzip; ` +
+      `  total ${kb(rawTotal)} raw (what a client that does not accept gzip receives; server/http.ts gzips for the others), ${kb(gzipTotal)} gzip; ` +
         `${dynamic.size} dynamically imported file(s) not counted; the service worker then precaches ` +
         `${precacheFiles} files (${kb(precache)} gzip) in the background.`,
     ],
