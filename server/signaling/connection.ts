@@ -1,20 +1,25 @@
 // One signaling client connection: rate limit, parse, act, relay with a backpressure bound.
 // Every violation closes this connection only, with a reason from the closed set in
 // src/protocol/close-codes.ts, and is counted. Payloads and topics are never logged.
-import type { RawData, WebSocket } from 'ws'
+import type { Duplex } from 'node:stream'
+import { WebSocket, type RawData } from 'ws'
 import { CLOSE_CODES, closeText, type CloseReason } from '../../src/protocol/close-codes'
 import { parseClientFrame, PONG_TEXT, type Topic } from '../../src/protocol/signaling'
 import type { ServerConfig } from '../config'
 import type { Logger } from '../log'
 import type { Metrics } from '../metrics'
+import type { TextFrame } from './frame'
 import type { Rooms, Subscriber } from './rooms'
 import { TokenBucket } from './token-bucket'
+import type { WriteBatcher } from './write-batch'
 
 export interface ConnectionContext {
   readonly config: ServerConfig
   readonly rooms: Rooms
   readonly metrics: Metrics
   readonly log: Logger
+  /** Shared by every connection of the hub: one uncork pass per event-loop turn. */
+  readonly batcher: WriteBatcher
 }
 
 export class SignalingConnection implements Subscriber {
@@ -27,6 +32,11 @@ export class SignalingConnection implements Subscriber {
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,
+    /**
+     * The upgraded TCP socket ws runs on. Relayed frames are written to it directly (see
+     * deliver); everything else (pongs, pings, close frames) goes through ws.
+     */
+    private readonly socket: Duplex,
     private readonly ctx: ConnectionContext,
   ) {
     const { rateLimitBurst, rateLimitPerSecond } = ctx.config
@@ -101,23 +111,27 @@ export class SignalingConnection implements Subscriber {
     }
   }
 
-  deliver(frame: Buffer): void {
-    if (this.closing) return
+  deliver(frame: TextFrame): boolean {
+    // Once ws has seen or sent a close frame, nothing more may follow it on the wire.
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false
     // Bound what is queued for this client: a subscriber that does not read is dropped rather
     // than buffered without limit. The queue can exceed the bound by at most one frame.
-    if (this.ws.bufferedAmount > this.ctx.config.maxBufferedBytes) {
-      return this.close('slow-consumer')
+    if (this.socket.writableLength > this.ctx.config.maxBufferedBytes) {
+      this.close('slow-consumer')
+      return false
     }
-    this.send(frame)
+    // The complete frame, shared with every other subscriber, straight onto the socket. Safe
+    // beside ws's own writes because ws runs without extensions here: it writes each of its
+    // frames whole and synchronously, so frames never interleave mid-frame.
+    this.ctx.batcher.write(this.socket, frame.wire)
+    return true
   }
 
-  /** Sends a text frame; `frame` is UTF-8 bytes (sent as text, not binary) or a string. */
-  private send(frame: Buffer | string): void {
+  /** Sends a text frame of this connection's own (a pong) through ws. */
+  private send(text: string): void {
     this.ctx.metrics.framesOut.inc()
-    this.ctx.metrics.bytesOut.inc(
-      typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength,
-    )
-    this.ws.send(frame, { binary: false })
+    this.ctx.metrics.bytesOut.inc(Buffer.byteLength(text))
+    this.ws.send(text, { binary: false })
   }
 
   /** Called by the hub every idle interval. */

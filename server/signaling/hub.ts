@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { SIGNALING_PATH } from '../../src/protocol/limits'
 import { closeSocket, SignalingConnection, type ConnectionContext } from './connection'
+import { WriteBatcher } from './write-batch'
 
 /** ws's own error codes for framing violations, mapped into our closed set for counting. */
 const WS_ERRORS: Record<string, 'too-large' | 'invalid-utf8' | 'protocol-error'> = {
@@ -22,8 +23,10 @@ export class SignalingHub {
   private readonly heartbeat: NodeJS.Timeout
   private nextId = 1
   private stopping = false
+  private readonly ctx: ConnectionContext
 
-  constructor(private readonly ctx: ConnectionContext) {
+  constructor(context: Omit<ConnectionContext, 'batcher'>) {
+    const ctx = (this.ctx = { ...context, batcher: new WriteBatcher() })
     const { config } = ctx
     this.wss = new WebSocketServer({
       noServer: true,
@@ -55,11 +58,14 @@ export class SignalingHub {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       return
     }
-    socket.on('error', () => socket.destroy())
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request))
+    // A module-level listener, not a closure: a closure here would share this call's scope
+    // with the callback below and so keep the whole upgrade request (headers and all, about
+    // 1.5 KiB) alive for as long as the socket lives.
+    socket.on('error', destroySocket)
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, socket))
   }
 
-  private accept(ws: WebSocket, request: IncomingMessage): void {
+  private accept(ws: WebSocket, request: IncomingMessage, socket: Duplex): void {
     const { config, metrics, log } = this.ctx
     metrics.connectionsAccepted.inc()
     const address = clientAddress(request, config.trustProxy)
@@ -93,7 +99,7 @@ export class SignalingHub {
     }
     this.perAddress.set(address, fromAddress + 1)
     this.sockets.add(ws)
-    const connection = new SignalingConnection(this.nextId++, ws, this.ctx)
+    const connection = new SignalingConnection(this.nextId++, ws, socket, this.ctx)
     this.connections.add(connection)
     ws.once('close', () => {
       connection.closed()
@@ -120,6 +126,10 @@ export class SignalingHub {
     for (const ws of this.sockets) ws.terminate()
     await new Promise<void>((resolve) => this.wss.close(() => resolve()))
   }
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy()
 }
 
 /**

@@ -6,13 +6,15 @@
 import { relayText, type Topic } from '../../src/protocol/signaling'
 import type { Bus } from '../bus/bus'
 import type { Metrics } from '../metrics'
+import { encodeTextFrame, type TextFrame } from './frame'
 
 export interface Subscriber {
   /**
-   * Sends one relayed frame (UTF-8 text, already encoded); the subscriber applies its own
-   * backpressure bound. The same buffer goes to every subscriber and must not be modified.
+   * Sends one relayed frame, already encoded; the subscriber applies its own backpressure
+   * bound. The same frame goes to every subscriber and must not be modified. Returns whether
+   * it was queued (false once the subscriber is closing).
    */
-  deliver(frame: Buffer): void
+  deliver(frame: TextFrame): boolean
 }
 
 export class Rooms {
@@ -66,9 +68,16 @@ export class Rooms {
     if (subscribers === undefined) return
     // `clients` counts this instance's receivers, as y-webrtc's server does for its one process.
     // Encoded once per publish, not once per receiver: in a room of 32 that is 1 UTF-8 encoding
-    // instead of 32 (y-webrtc's stock server even re-serialises the JSON per receiver).
-    const relayed = Buffer.from(relayText(text, subscribers.size), 'utf8')
+    // and 1 frame header instead of 32 (y-webrtc's stock server even re-serialises the JSON per
+    // receiver).
+    const frame = encodeTextFrame(relayText(text, subscribers.size))
+    let sent = 0
     // A subscriber dropped during delivery leaves the set; Set iteration tolerates that.
-    for (const subscriber of subscribers) subscriber.deliver(relayed)
+    for (const subscriber of subscribers) if (subscriber.deliver(frame)) sent++
+    // Counted once per publish rather than per receiver: prom-client's inc is not free.
+    if (sent > 0) {
+      this.metrics.framesOut.inc(sent)
+      this.metrics.bytesOut.inc(sent * frame.payload.byteLength)
+    }
   }
 }

@@ -74,6 +74,30 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     await Promise.all([a, b, c].map((client) => client.close()))
   })
 
+  it('SIG-2 SIG-21 a burst of publishes arrives whole and in order, with a ping answered meanwhile', async () => {
+    const [a, b] = [await open(), await open()]
+    await subscribe(a, ['room-burst'])
+    await subscribe(b, ['room-burst'])
+    // Frames on both sides of the 126-byte header change, sent in one go (within the default
+    // burst of 200 and frame limit of 64 KiB) so the server relays them in batched writes.
+    const sizes = [0, 1, 60, 90, 120, 1_000, 20_000, 3]
+    const sent = Array.from({ length: 150 }, (_, i) => ({
+      type: 'publish',
+      topic: 'room-burst',
+      data: `${i}:${'x'.repeat(sizes[i % sizes.length] ?? 0)}`,
+    }))
+    for (const [i, frame] of sent.entries()) {
+      a.send(frame)
+      if (i === 75) b.send({ type: 'ping' })
+    }
+    await waitFor('all relayed to b', () => publishes(b, 'room-burst').length === sent.length)
+    expect(publishes(b, 'room-burst')).toEqual(sent.map((frame) => ({ ...frame, clients: 2 })))
+    await waitFor('all echoed to a', () => publishes(a, 'room-burst').length === sent.length)
+    expect(publishes(a, 'room-burst')).toEqual(sent.map((frame) => ({ ...frame, clients: 2 })))
+    expect(b.messages.filter((m) => m['type'] === 'pong')).toHaveLength(2) // subscribe's + ours
+    await Promise.all([a, b].map((client) => client.close()))
+  })
+
   it('SIG-1 unsubscribe stops delivery; ping is answered with pong', async () => {
     const [a, b] = [await open(), await open()]
     await subscribe(a, ['room-u'])

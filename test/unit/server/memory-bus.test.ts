@@ -3,6 +3,7 @@ import type { Topic } from '../../../src/protocol/signaling'
 import type { BusMessage } from '../../../server/bus/bus'
 import { MemoryBroker, MemoryBus } from '../../../server/bus/memory-bus'
 import { createMetrics } from '../../../server/metrics'
+import type { TextFrame } from '../../../server/signaling/frame'
 import { Rooms } from '../../../server/signaling/rooms'
 
 const topic = (name: string): Topic => name as Topic
@@ -25,7 +26,10 @@ async function instance(broker: MemoryBroker) {
 
 function client() {
   const got: unknown[] = []
-  return { got, deliver: (frame: Buffer) => void got.push(JSON.parse(frame.toString('utf8'))) }
+  return {
+    got,
+    deliver: (frame: TextFrame) => got.push(JSON.parse(frame.payload.toString('utf8'))) > 0,
+  }
 }
 
 describe('memory bus and rooms', () => {
