@@ -45,7 +45,9 @@ export class RedisBus implements Bus {
       connectionName: 'meshpad-signal',
     }
     this.channelPrefix = `${options.prefix}t:`
-    this.publisher = new Redis(options.url, common)
+    // Publishes issued in the same event-loop turn go to Redis as one pipelined write: under
+    // fan-out load that is one system call for many publishes instead of one each.
+    this.publisher = new Redis(options.url, { ...common, enableAutoPipelining: true })
     this.subscriber = new Redis(options.url, common)
     for (const [role, client] of [
       ['publisher', this.publisher],
