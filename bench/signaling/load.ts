@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import { Histogram } from './histogram.js'
+import { RawClient } from './raw-client.js'
 import type {
   FanoutResult,
   FanoutRoom,
@@ -85,9 +86,33 @@ async function idle(command: Extract<LoadCommand, { op: 'idle' }>): Promise<Idle
 
 interface Room {
   readonly topic: string
-  readonly publisher: WebSocket
+  readonly publisher: RawClient
   readonly size: number
   seq: number
+}
+
+const rawClients = new Set<RawClient>()
+
+/** Fan-out member: the lean client, subscribed and confirmed by a ping/pong, like `subscribed`. */
+async function rawSubscribed(url: string, topic: string, timeoutMs: number): Promise<RawClient> {
+  const client = await RawClient.connect(url, timeoutMs)
+  rawClients.add(client)
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no pong')), timeoutMs)
+    client.onClose = (reason) => {
+      clearTimeout(timer)
+      reject(new Error(reason))
+    }
+    client.onText = (payload) => {
+      if (payload.toString('utf8') !== '{"type":"pong"}') return
+      clearTimeout(timer)
+      resolve()
+    }
+    client.send(JSON.stringify({ type: 'subscribe', topics: [topic] }))
+    client.send(JSON.stringify({ type: 'ping' }))
+  })
+  client.onClose = () => rawClients.delete(client)
+  return client
 }
 
 let rooms: Room[] = []
@@ -103,17 +128,18 @@ async function fanoutSetup(list: readonly FanoutRoom[]): Promise<{ connections: 
   rooms = []
   let connections = 0
   for (const room of list) {
-    const members = await Promise.all(
-      room.subscriberUrls.map((url) => subscribed(url, [room.topic], 20_000)),
+    const sockets = await Promise.all(
+      room.subscriberUrls.map((url) =>
+        rawSubscribed(url, room.topic, 20_000).catch((error: unknown) => {
+          throw new Error(`subscriber of ${room.topic}: ${String(error)}`)
+        }),
+      ),
     )
-    const sockets: WebSocket[] = []
-    for (const member of members) {
-      if ('error' in member) throw new Error(`subscriber of ${room.topic}: ${member.error}`)
-      sockets.push(member.socket)
-    }
     for (const socket of sockets) {
-      const seen = new Set<number>()
-      socket.on('message', (data: Buffer) => {
+      // One publisher per room and in-order delivery per connection: a sequence number not
+      // above the last one seen is a duplicate (or a reordering, which would be as wrong).
+      let lastSeq = -1
+      socket.onText = (data) => {
         const now = performance.now()
         if (run === null || now > run.countUntil) return
         // {"type":"publish","topic":"…","data":"<seq>|<sentAt>|<pad>","clients":n}: read the
@@ -128,20 +154,20 @@ async function fanoutSetup(list: readonly FanoutRoom[]): Promise<{ connections: 
         const bar = fields.indexOf('|')
         const seq = Number(fields.slice(0, bar))
         const sentAt = Number(fields.slice(bar + 1, fields.indexOf('|', bar + 1)))
-        if (seen.has(seq)) {
+        if (seq <= lastSeq) {
           run.duplicates++
           return
         }
-        seen.add(seq)
+        lastSeq = seq
         run.delivered++
         run.lastDeliverAt = now
         run.histogram.record(now - sentAt)
-      })
+      }
     }
     connections += sockets.length
     rooms.push({
       topic: room.topic,
-      publisher: sockets[0] as WebSocket,
+      publisher: sockets[0] as RawClient,
       size: sockets.length,
       seq: 0,
     })
@@ -170,6 +196,9 @@ async function fanoutRun(
     const tick = (): void => {
       const elapsed = Math.min(performance.now() - start, command.durationMs)
       const due = Math.floor((command.ratePerRoom * elapsed) / 1000)
+      // One write per publisher per tick, like the servers' batching: the generator should
+      // spend its CPU on receiving, which is what is being measured.
+      for (const room of rooms) room.publisher.cork()
       for (const room of rooms) {
         while (room.seq < due) {
           const seq = room.seq++
@@ -179,6 +208,7 @@ async function fanoutRun(
           expected += room.size
         }
       }
+      for (const room of rooms) room.publisher.uncork()
       if (elapsed >= command.durationMs) resolve()
       else setTimeout(tick, 2)
     }
@@ -203,9 +233,10 @@ async function fanoutRun(
 }
 
 function closeAll(): { closed: number } {
-  const all = [...sockets]
+  const all = [...sockets, ...rawClients]
   for (const socket of all) socket.terminate()
   sockets.clear()
+  rawClients.clear()
   rooms = []
   return { closed: all.length }
 }

@@ -111,6 +111,17 @@ export function startStock(): Promise<BenchServer> {
   )
 }
 
+/** A reference server holding WebSockets with no signaling logic (see floor-server.ts). */
+export function startFloor(kind: 'ws' | 'tcp'): Promise<BenchServer> {
+  return startServer(
+    kind === 'ws' ? 'floor: bare ws' : 'floor: bare TCP',
+    'bench/signaling/floor-server.ts',
+    { FLOOR: kind },
+    /floor listening on http:\/\/(\S+)/,
+    (address) => `ws://${address}`,
+  )
+}
+
 export function readRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = /VmRSS:\s+(\d+) kB/.exec(status)

@@ -13,6 +13,7 @@ import { Histogram } from './histogram.js'
 import {
   OUR_BENCH_LIMITS,
   startLoadGenerator,
+  startFloor,
   startOurs,
   startStock,
   type BenchServer,
@@ -21,12 +22,23 @@ import {
 import type { FanoutResult, FanoutRoom } from './protocol.js'
 
 const quick = process.env['BENCH_QUICK'] === '1'
-const IDLE_COUNTS = quick ? [1_000] : [2_000, 10_000]
+/** A comma-separated list of numbers from the environment, to run part of the benchmark alone. */
+function listFromEnv(name: string, fallback: readonly number[]): readonly number[] {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const values = raw.split(',').map(Number)
+  if (values.some((v) => !Number.isFinite(v) || v < 0))
+    throw new Error(`${name}: not a list of numbers: ${raw}`)
+  return values
+}
+/** BENCH_PARTS=idle or BENCH_PARTS=fanout runs one half alone; both by default. */
+const PARTS = new Set((process.env['BENCH_PARTS'] ?? 'idle,fanout').split(','))
+const IDLE_COUNTS = listFromEnv('BENCH_IDLE', quick ? [1_000] : [2_000, 10_000])
 /** The last idle step probes for the most connections held, up to what the fd limit allows. */
 const IDLE_PROBE = 18_000
-const ROOM_SIZES = [2, 8, 32]
+const ROOM_SIZES = listFromEnv('BENCH_ROOMS', [2, 8, 32])
 const CONNECTIONS_PER_FANOUT = 128 // rooms × room size, the same for every room size
-const OFFERED_DELIVERIES = quick ? [10_000] : [10_000, 40_000, 80_000] // per second
+const OFFERED_DELIVERIES = listFromEnv('BENCH_RATES', quick ? [10_000] : [10_000, 40_000, 80_000]) // per second
 const DURATION_MS = quick ? 2_000 : 3_000
 const DRAIN_MS = 2_000
 const PAYLOAD_BYTES = 200
@@ -119,6 +131,8 @@ interface FanoutRow {
   p50: number
   p99: number
   serverCpu: number
+  /** Server CPU time per delivered message, µs: the inverse of its capacity on one core. */
+  cpuPerDelivery: number
   generatorCpu: number
 }
 
@@ -196,6 +210,7 @@ async function fanoutRun(
       p50: histogram.percentile(0.5),
       p99: histogram.percentile(0.99),
       serverCpu: cpu / wall,
+      cpuPerDelivery: delivered === 0 ? Number.NaN : (cpu * 1e6) / delivered,
       generatorCpu: generatorCpu / wall,
     }
     log(
@@ -288,12 +303,12 @@ function printTables(
     '',
   )
   out.push(
-    '| setup | room size | rooms | offered publishes/s | offered deliveries/s | sent/s | delivered msg/s | delivered % | dupes | p50 ms | p99 ms | server CPU (+ Redis) | generators CPU |',
+    '| setup | room size | rooms | offered publishes/s | offered deliveries/s | sent/s | delivered msg/s | delivered % | dupes | p50 ms | p99 ms | server CPU (+ Redis) | server CPU µs per delivery | generators CPU |',
   )
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const row of fanout) {
     out.push(
-      `| ${row.setup} | ${row.roomSize} | ${row.rooms} | ${int(row.offeredPublishes)} | ${int(row.offeredDeliveries)} | ${int(row.sentPerSec)} | ${int(row.deliveredPerSec)} | ${(row.deliveredShare * 100).toFixed(1)} | ${row.duplicates} | ${ms(row.p50)} | ${ms(row.p99)} | ${(row.serverCpu * 100).toFixed(0)}% | ${(row.generatorCpu * 100).toFixed(0)}% |`,
+      `| ${row.setup} | ${row.roomSize} | ${row.rooms} | ${int(row.offeredPublishes)} | ${int(row.offeredDeliveries)} | ${int(row.sentPerSec)} | ${int(row.deliveredPerSec)} | ${(row.deliveredShare * 100).toFixed(1)} | ${row.duplicates} | ${ms(row.p50)} | ${ms(row.p99)} | ${(row.serverCpu * 100).toFixed(0)}% | ${row.cpuPerDelivery.toFixed(2)} | ${(row.generatorCpu * 100).toFixed(0)}% |`,
     )
   }
   process.stdout.write(`${out.join('\n')}\n`)
@@ -319,10 +334,13 @@ async function main(): Promise<void> {
     // Keep 1,500 descriptors for everything else; both ends of a loopback connection count.
     const probe = Math.min(IDLE_PROBE, limit - 1_500)
     const counts = quick || probe <= largest ? IDLE_COUNTS : [...IDLE_COUNTS, probe]
-    for (const count of counts) {
+    for (const count of PARTS.has('idle') ? counts : []) {
       idle.push(await idleRun(startStock, generators, count))
       idle.push(await idleRun(() => startOurs(), generators, count))
+      idle.push(await idleRun(() => startFloor('ws'), generators, count))
+      idle.push(await idleRun(() => startFloor('tcp'), generators, count))
     }
+    if (!PARTS.has('fanout')) return printTables(idle, [], limit, loadAtStart)
     redis = await startRedis()
     const redisUrl = redis.url
     const [stock, ours, one, two] = await Promise.all([
