@@ -4,6 +4,7 @@ import { uuidv4 } from 'lib0/random'
 import { WebrtcProvider } from 'y-webrtc'
 import type { RoomKeys } from '../share/derive'
 import { chunkingWrtc, type ChunkingError, type WrtcLike } from './chunked'
+import { ignoreOwnBroadcasts, type BroadcastRoom } from './own-broadcasts'
 import { SignalingFailover } from './signaling-failover'
 import type { ReplicationAdapter } from './port'
 import type { ConnectionState, StatusModel } from './status'
@@ -19,6 +20,7 @@ import type { ConnectionState, StatusModel } from './status'
 //   destroys entries that have not connected in time, which makes y-webrtc announce again;
 // - pausing removes our awareness state and resuming does not restore it, so our name and caret
 //   would vanish for others: we put it back.
+// It also stops the room re-applying its own BroadcastChannel messages (own-broadcasts.ts).
 
 export interface WebrtcOptions {
   readonly keys: RoomKeys
@@ -103,6 +105,11 @@ export class WebrtcAdapter implements ReplicationAdapter {
       password: options.keys.password,
       awareness,
       peerOpts: base ? { wrtc: chunkingWrtc(base, { onTransportError }) } : {},
+    })
+    // y-webrtc opens (and connects) its room once the key is derived; this runs right after.
+    void this.provider.key.then(() => {
+      const room = this.provider.room as unknown as BroadcastRoom | null
+      if (room) ignoreOwnBroadcasts(room)
     })
     this.provider.on('peers', this.refresh)
     this.provider.on('synced', this.refresh)

@@ -20,7 +20,7 @@ const e2e = useE2E()
 const CHROMIUM_MAX_MESSAGE = 262_144
 
 describe('large documents between two browser profiles', () => {
-  test('LARGE-1 CHUNK-1 a document larger than 256 KiB reaches a new Chromium peer', async () => {
+  test('LARGE-1 CHUNK-1 a document larger than 256 KiB reaches a new Chromium peer, who can go to its end and type there', async () => {
     const trace = loadTrace('automerge-paper')
     const { state, text } = traceState(trace)
     expect(text).toBe(trace.endContent)
@@ -48,5 +48,40 @@ describe('large documents between two browser profiles', () => {
     const reference = new Y.Doc()
     Y.applyUpdate(reference, state)
     expect(Y.encodeStateVector(received)).toEqual(Y.encodeStateVector(reference))
+
+    // Off-screen blocks skip layout (content-visibility: auto in styles.css): the caret still
+    // reaches the end from the keyboard and is scrolled into view, typing lands there for both,
+    // and the browser's find (window.find, as find-in-page) still finds off-screen text.
+    await grace.typeInEditor(' The end.')
+    const edited = `${trace.endContent} The end.`
+    await ada.waitForText('Grace typing at the end', (t) => t === edited, 30_000)
+    await grace.waitForText('her own typing at the end', (t) => t === edited)
+    const caretInView = await grace.page.evaluate(() => {
+      const selection = document.getSelection()
+      const host = document.querySelector('.editor-host')
+      if (!selection || selection.rangeCount === 0 || !host) return 'no selection or host'
+      const caret = selection.getRangeAt(0).getBoundingClientRect()
+      const view = host.getBoundingClientRect()
+      return caret.top >= view.top && caret.bottom <= view.bottom
+        ? true
+        : `caret ${caret.top}-${caret.bottom}, view ${view.top}-${view.bottom}`
+    })
+    expect(caretInView).toBe(true)
+    // A phrase from one paragraph near the top, far off screen; searched backwards from the caret.
+    const paragraph = trace.endContent.split('\n').find((p, i) => i > 20 && p.length > 80) ?? ''
+    const phrase = paragraph.slice(10, 50)
+    expect(phrase).toHaveLength(40)
+    const find = (text: string): Promise<boolean> =>
+      grace.page.evaluate(
+        (t) =>
+          (window as unknown as { find(s: string, cs: boolean, back: boolean): boolean }).find(
+            t,
+            true,
+            true,
+          ),
+        text,
+      )
+    expect(await find(phrase)).toBe(true)
+    expect(await grace.page.evaluate(() => document.getSelection()?.toString())).toBe(phrase)
   })
 })

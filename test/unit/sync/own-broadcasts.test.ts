@@ -1,0 +1,82 @@
+import * as bc from 'lib0/broadcastchannel'
+import { WebrtcProvider } from 'y-webrtc'
+import * as Y from 'yjs'
+import { describe, expect, it } from 'vitest'
+import { ignoreOwnBroadcasts, type BroadcastRoom } from '../../../src/sync/own-broadcasts'
+import { waitFor } from '../../helpers/wait-for'
+
+// Node has BroadcastChannel, so lib0's broadcastchannel behaves here as in a browser tab: its
+// publish() calls this realm's subscribers synchronously, and another BroadcastChannel object of
+// the same name stands in for another tab.
+
+/** A room as y-webrtc builds it, subscribed the way its connect() does; records what it hears. */
+function fakeRoom(name: string): BroadcastRoom & { heard: string[] } {
+  const heard: string[] = []
+  const room = {
+    name,
+    bcconnected: true,
+    heard,
+    _bcSubscriber: (data: ArrayBuffer, origin: unknown): void => {
+      heard.push(`${new TextDecoder().decode(data)} from ${String(origin)}`)
+    },
+  }
+  bc.subscribe(name, room._bcSubscriber)
+  return room
+}
+
+const bytes = (text: string): ArrayBuffer => new TextEncoder().encode(text).buffer
+
+describe('own broadcasts', () => {
+  it('SYNC-2 control: without the filter a room hears its own broadcasts', () => {
+    const room = fakeRoom('own-broadcasts-control')
+    bc.publish(room.name, bytes('mine'))
+    expect(room.heard).toEqual(['mine from null'])
+    bc.unsubscribe(room.name, room._bcSubscriber)
+  })
+
+  it("SYNC-2 a tab ignores its own broadcasts and still hears other tabs', across reconnects", async () => {
+    const room = fakeRoom('own-broadcasts-filtered')
+    const otherTab = new BroadcastChannel(room.name)
+    try {
+      ignoreOwnBroadcasts(room)
+      bc.publish(room.name, bytes('mine'))
+      expect(room.heard).toEqual([])
+      otherTab.postMessage(bytes('theirs'))
+      await waitFor('the other tab is heard', () => room.heard.length === 1)
+      expect(room.heard).toEqual(['theirs from broadcastchannel'])
+
+      // y-webrtc's disconnect() and connect() use whatever `_bcSubscriber` holds.
+      bc.unsubscribe(room.name, room._bcSubscriber)
+      bc.subscribe(room.name, room._bcSubscriber)
+      bc.publish(room.name, bytes('mine again'))
+      otherTab.postMessage(bytes('theirs again'))
+      await waitFor('the other tab is heard again', () => room.heard.length === 2)
+      expect(room.heard).toEqual([
+        'theirs from broadcastchannel',
+        'theirs again from broadcastchannel',
+      ])
+    } finally {
+      otherTab.close()
+      bc.unsubscribe(room.name, room._bcSubscriber)
+    }
+  })
+
+  it('SYNC-2 y-webrtc rooms have the fields the filter relies on', async () => {
+    const doc = new Y.Doc()
+    const provider = new WebrtcProvider('own-broadcasts-contract', doc, {
+      signaling: [],
+      password: 'secret',
+    })
+    try {
+      await provider.key
+      const room = provider.room as unknown as Partial<BroadcastRoom> | null
+      expect(room?.name).toBe('own-broadcasts-contract')
+      expect(room?.bcconnected).toBe(true)
+      expect(typeof room?._bcSubscriber).toBe('function')
+    } finally {
+      provider.disconnect()
+      provider.destroy()
+      doc.destroy()
+    }
+  })
+})
