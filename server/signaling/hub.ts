@@ -60,7 +60,7 @@ export class SignalingHub {
     }
     // A module-level listener, not a closure: a closure here would share this call's scope
     // with the callback below and so keep the whole upgrade request (headers and all, about
-    // 1.5 KiB) alive for as long as the socket lives.
+    // 1.1 KiB) alive for as long as the socket lives.
     socket.on('error', destroySocket)
     this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, socket))
   }
