@@ -3,7 +3,6 @@
 // on one clock (performance.now()). Bounded: every wait has a deadline; the process exits when
 // the runner lets go of it.
 import { performance } from 'node:perf_hooks'
-import { WebSocket } from 'ws'
 import { Histogram } from './histogram.js'
 import { RawClient } from './raw-client.js'
 import type {
@@ -15,52 +14,37 @@ import type {
   LoadReply,
 } from './protocol.js'
 
-const sockets = new Set<WebSocket>()
 const DATA_MARK = Buffer.from('"data":"')
+/** Every connection this generator holds; both servers face the same lean client. */
+const clients = new Set<RawClient>()
 
-function open(url: string): WebSocket {
-  // No compression, no UTF-8 validation of inbound frames: the generator should cost as little
-  // as it can, and both servers are measured with the same client.
-  const socket = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true })
-  sockets.add(socket)
-  socket.on('close', () => sockets.delete(socket))
-  return socket
-}
-
-/** Opens a socket, subscribes to `topics`, and resolves once a ping sent after it is answered. */
-function subscribed(
-  url: string,
-  topics: string[],
-  timeoutMs: number,
-): Promise<{ socket: WebSocket } | { error: string }> {
-  return new Promise((resolve) => {
-    const socket = open(url)
-    const timer = setTimeout(() => {
-      socket.terminate()
-      resolve({ error: 'timeout' })
-    }, timeoutMs)
-    const fail = (error: string): void => {
-      clearTimeout(timer)
-      resolve({ error })
-    }
-    socket.once('error', (error) => fail(error.message))
-    socket.once('close', (code) => fail(`closed ${code}`))
-    socket.once('open', () => {
-      socket.send(JSON.stringify({ type: 'subscribe', topics }))
-      socket.send(JSON.stringify({ type: 'ping' }))
+/** Opens a connection, subscribes to `topic`, and resolves once a ping sent after it is answered. */
+async function subscribed(url: string, topic: string, timeoutMs: number): Promise<RawClient> {
+  const client = await RawClient.connect(url, timeoutMs)
+  clients.add(client)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no pong')), timeoutMs)
+      client.onClose = (reason) => {
+        clearTimeout(timer)
+        reject(new Error(reason))
+      }
+      client.onText = (payload) => {
+        if (payload.toString('utf8') !== '{"type":"pong"}') return
+        clearTimeout(timer)
+        resolve()
+      }
+      client.send(JSON.stringify({ type: 'subscribe', topics: [topic] }))
+      client.send(JSON.stringify({ type: 'ping' }))
     })
-    const onMessage = (data: Buffer): void => {
-      if (data.toString('utf8') !== '{"type":"pong"}') return
-      clearTimeout(timer)
-      socket.off('message', onMessage)
-      socket.removeAllListeners('close')
-      socket.removeAllListeners('error')
-      socket.on('error', () => {})
-      socket.on('close', () => sockets.delete(socket))
-      resolve({ socket })
-    }
-    socket.on('message', onMessage)
-  })
+  } catch (error) {
+    clients.delete(client)
+    client.terminate()
+    throw error
+  }
+  client.onText = () => {}
+  client.onClose = () => clients.delete(client)
+  return client
 }
 
 async function idle(command: Extract<LoadCommand, { op: 'idle' }>): Promise<IdleResult> {
@@ -72,11 +56,12 @@ async function idle(command: Extract<LoadCommand, { op: 'idle' }>): Promise<Idle
     while (next < command.count) {
       const i = next++
       const topic = `${command.topicPrefix}${Math.floor(i / 2)}`
-      const result = await subscribed(command.url, [topic], command.timeoutMs)
-      if ('socket' in result) held++
-      else {
+      try {
+        await subscribed(command.url, topic, command.timeoutMs)
+        held++
+      } catch (error) {
         failed++
-        if (firstErrors.length < 5) firstErrors.push(result.error)
+        if (firstErrors.length < 5) firstErrors.push(String(error))
       }
     }
   }
@@ -89,30 +74,6 @@ interface Room {
   readonly publisher: RawClient
   readonly size: number
   seq: number
-}
-
-const rawClients = new Set<RawClient>()
-
-/** Fan-out member: the lean client, subscribed and confirmed by a ping/pong, like `subscribed`. */
-async function rawSubscribed(url: string, topic: string, timeoutMs: number): Promise<RawClient> {
-  const client = await RawClient.connect(url, timeoutMs)
-  rawClients.add(client)
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no pong')), timeoutMs)
-    client.onClose = (reason) => {
-      clearTimeout(timer)
-      reject(new Error(reason))
-    }
-    client.onText = (payload) => {
-      if (payload.toString('utf8') !== '{"type":"pong"}') return
-      clearTimeout(timer)
-      resolve()
-    }
-    client.send(JSON.stringify({ type: 'subscribe', topics: [topic] }))
-    client.send(JSON.stringify({ type: 'ping' }))
-  })
-  client.onClose = () => rawClients.delete(client)
-  return client
 }
 
 let rooms: Room[] = []
@@ -130,7 +91,7 @@ async function fanoutSetup(list: readonly FanoutRoom[]): Promise<{ connections: 
   for (const room of list) {
     const sockets = await Promise.all(
       room.subscriberUrls.map((url) =>
-        rawSubscribed(url, room.topic, 20_000).catch((error: unknown) => {
+        subscribed(url, room.topic, 20_000).catch((error: unknown) => {
           throw new Error(`subscriber of ${room.topic}: ${String(error)}`)
         }),
       ),
@@ -233,10 +194,9 @@ async function fanoutRun(
 }
 
 function closeAll(): { closed: number } {
-  const all = [...sockets, ...rawClients]
-  for (const socket of all) socket.terminate()
-  sockets.clear()
-  rawClients.clear()
+  const all = [...clients]
+  for (const client of all) client.terminate()
+  clients.clear()
   rooms = []
   return { closed: all.length }
 }

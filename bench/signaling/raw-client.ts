@@ -1,4 +1,4 @@
-// A minimal WebSocket client (RFC 6455) for the fan-out load generator, on a bare TCP socket.
+// A minimal WebSocket client (RFC 6455) for the load generator, on a bare TCP socket.
 // Why not `ws`: at 100,000+ deliveries per second the generators, not the servers, ran out of
 // CPU first; ws's receiver is a Writable stream that does per-frame bookkeeping a counting
 // client does not need. This client only does what the benchmark uses: one handshake, masked
