@@ -6,6 +6,7 @@ import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { bodyOf } from '../doc/model'
 import { schemaExtensions } from './extensions'
+import { LayoutWindowExtension } from './layout-window'
 
 // The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule EDIT-5): the
 // editor is never given initial `content`, which would be inserted again by every peer on sync.
@@ -58,6 +59,7 @@ export function createEditor(options: EditorOptions): Editor {
         // Names come from peers: shown as text only, and cut so no peer can flood the page.
         render: renderCaret,
       }),
+      LayoutWindowExtension,
       Placeholder.configure({
         placeholder:
           options.placeholder ?? 'Start writing… a heading on the first line names the document.',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { LAYOUT_RADIUS } from '../../src/editor/layout-window'
 import { waitFor } from '../helpers/wait-for'
 import { useE2E } from './helpers/harness'
 import type { Peer } from './helpers/peer'
@@ -76,6 +77,44 @@ describe('editing', () => {
     expect(html).toMatch(/<blockquote>.*quoted.*<\/blockquote>/)
     expect(html).toContain('<hr>')
     expect(html).toMatch(/after the rule<br>next line/)
+  })
+
+  it('EDIT-6 typing lands at the caret in new blocks and in blocks reached past the fold', async () => {
+    const a = await e2e.newPeer('A')
+    await a.createDocument()
+    // Enter then type at once, well past the bottom of the window: each new block is typed into
+    // before Chromium has rendered a frame with it ("line 7" came out "ine 7l" before the fix).
+    const rows = 3 * LAYOUT_RADIUS
+    await a.typeInEditor('line 0')
+    for (let i = 1; i < rows; i++) {
+      await a.press('Enter')
+      await a.page.keyboard.type(`line ${i}`)
+    }
+    const written = Array.from({ length: rows }, (_, i) => `line ${i}`)
+    expect(await a.editorBlocks()).toEqual(written)
+    // Blocks far from the caret still skip layout; those near it, and the first, never do.
+    const visibility = await a.editor.evaluate((el) =>
+      Array.from(el.children).map((block) => getComputedStyle(block).contentVisibility),
+    )
+    expect(visibility).toHaveLength(rows)
+    expect(visibility[0]).toBe('visible')
+    expect(visibility.slice(1, LAYOUT_RADIUS)).toContain('auto')
+    expect(new Set(visibility.slice(-LAYOUT_RADIUS / 2))).toEqual(new Set(['visible']))
+
+    // From the top down and from the bottom up, from the keyboard alone.
+    await a.press('Control+Home')
+    for (let i = 0; i < rows; i++) {
+      await a.press('End')
+      await a.page.keyboard.type('>')
+      await a.press('ArrowDown')
+    }
+    await a.press('Control+End')
+    for (let i = 0; i < rows; i++) {
+      await a.press('Home')
+      await a.page.keyboard.type('<')
+      await a.press('ArrowUp')
+    }
+    expect(await a.editorBlocks()).toEqual(written.map((line) => `<${line}>`))
   })
 
   it('EDIT-2 the link button accepts https and refuses javascript:, which never becomes a live link', async () => {

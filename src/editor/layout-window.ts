@@ -1,0 +1,115 @@
+import { Extension } from '@tiptap/core'
+import { Plugin, PluginKey } from '@tiptap/pm/state'
+import type { EditorState } from '@tiptap/pm/state'
+import type { EditorView } from '@tiptap/pm/view'
+
+// Top-level blocks skip layout while off screen (`content-visibility: auto` in styles.css), which
+// keeps keystrokes fast in long documents. But Chromium decides that a block is on screen, or holds
+// the selection, only at its next rendering update. Until then the block has no layout, and a key
+// handled in that gap goes wrong: a character typed into a block just made by Enter is inserted
+// without the caret moving past it ("hiring" came out "iringh", about 2 in 80 rounds; CI failed on
+// it), and End or ArrowDown into a skipped block does not move the caret.
+//
+// So the blocks around the caret are always laid out: a window of blocks on either side of it, and
+// the first and last block (Ctrl+Home, Ctrl+End). The window is one CSS rule by position, in a
+// stylesheet of its own: a block that Enter inserts inside the window is laid out from the start,
+// and nothing in the editor's DOM changes (ProseMirror would take a changed attribute for an edit).
+// It is moved before the browser acts on a key (keydown and beforeinput, capture phase: the
+// selection there is already where the previous key put it) and after every editor update.
+
+/** Blocks laid out on each side of the caret's: more than a page of one-line paragraphs. */
+export const LAYOUT_RADIUS = 40
+
+/** 1-based, inclusive, as `:nth-child` counts. */
+export interface LayoutWindow {
+  readonly first: number
+  readonly last: number
+}
+
+/** The window for a caret in the block at 0-based `index`, or null if it may stay where it is. */
+export function nextWindow(
+  current: LayoutWindow | null,
+  index: number,
+  radius = LAYOUT_RADIUS,
+): LayoutWindow | null {
+  const position = index + 1
+  // Re-centred only once the caret is halfway to an edge, so moving within it costs no restyle.
+  if (current && position - current.first >= radius / 2 && current.last - position >= radius / 2)
+    return null
+  return { first: Math.max(1, position - radius), last: position + radius }
+}
+
+export function windowRule(root: string, window: LayoutWindow): string {
+  const range = `:nth-child(n + ${window.first}):nth-child(-n + ${window.last})`
+  return (
+    `${root} > ${range}, ${root} > :first-child, ${root} > :last-child ` +
+    '{ content-visibility: visible; contain: layout style paint; }'
+  )
+}
+
+/** The 0-based index among `root`'s children of the element holding `node`, or -1. */
+export function blockIndexOf(root: Element, node: Node | null): number {
+  let block: Node | null = node
+  while (block && block.parentNode !== root) block = block.parentNode
+  if (!block) return -1
+  let index = 0
+  for (let el = (block as Element).previousElementSibling; el; el = el.previousElementSibling)
+    index++
+  return index
+}
+
+const ROOT_SELECTOR = '.editor-content'
+
+class LayoutWindowView {
+  private readonly style: HTMLStyleElement
+  private window: LayoutWindow | null = null
+  // Before the browser acts on a key, the DOM selection is the truth: ProseMirror may not have
+  // read the selection the previous key left yet.
+  private readonly beforeKey = (): void => {
+    const selection = this.view.dom.ownerDocument.getSelection()
+    if (selection && this.view.dom.contains(selection.focusNode))
+      this.follow(blockIndexOf(this.view.dom, selection.focusNode))
+  }
+
+  constructor(private readonly view: EditorView) {
+    this.style = document.createElement('style')
+    this.style.dataset['meshpad'] = 'layout-window'
+    document.head.append(this.style)
+    view.dom.addEventListener('keydown', this.beforeKey, true)
+    view.dom.addEventListener('beforeinput', this.beforeKey, true)
+    this.follow(view.state.selection.$head.index(0))
+  }
+
+  // After an update, the editor's own selection; reading the DOM's here would cost a forced
+  // layout on every transaction, remote ones included (measured: +0.6 ms per keystroke in B2).
+  update(view: EditorView, previous: EditorState): void {
+    if (view.state.selection.eq(previous.selection) && view.state.doc.eq(previous.doc)) return
+    this.follow(view.state.selection.$head.index(0))
+  }
+
+  destroy(): void {
+    this.view.dom.removeEventListener('keydown', this.beforeKey, true)
+    this.view.dom.removeEventListener('beforeinput', this.beforeKey, true)
+    this.style.remove()
+  }
+
+  private follow(index: number): void {
+    if (index < 0) return
+    const next = nextWindow(this.window, index)
+    if (!next) return
+    this.window = next
+    this.style.textContent = windowRule(ROOT_SELECTOR, next)
+  }
+}
+
+export const LayoutWindowExtension = Extension.create({
+  name: 'layoutWindow',
+  addProseMirrorPlugins() {
+    return [
+      new Plugin({
+        key: new PluginKey('layoutWindow'),
+        view: (view) => new LayoutWindowView(view),
+      }),
+    ]
+  },
+})
