@@ -21,6 +21,8 @@ export interface ReplayWindow {
    * `batch`: many keystrokes per transaction, to reach a size fast (untimed). `timed`: one
    * transaction per keystroke, each timed from before dispatch to after a forced layout, with a
    * macrotask between keystrokes so IndexedDB writes and timers run as they would while typing.
+   * In `timed`, the caret follows each edit and is scrolled into view, as a typist's is: edits to
+   * a paragraph off screen would skip its layout (content-visibility) and flatter the figure.
    */
   readonly mode: 'batch' | 'timed'
   readonly batch?: number
@@ -38,14 +40,16 @@ export async function replayWindow(page: Page, window: ReplayWindow): Promise<Ke
   return page.evaluate(async ({ from, to, mode, batch }) => {
     type Op = [0, number, string] | [1, number, number] | [2, number]
     interface Tr {
-      doc: { content: { size: number } }
+      doc: { content: { size: number }; resolve(pos: number): unknown }
       steps: unknown[]
       insertText(text: string, from: number): Tr
       delete(from: number, to: number): Tr
       split(at: number): Tr
+      setSelection(selection: unknown): Tr
+      scrollIntoView(): Tr
     }
     interface View {
-      state: { tr: Tr }
+      state: { tr: Tr; selection: object }
       dispatch(tr: Tr): void
       dom: HTMLElement
     }
@@ -55,12 +59,20 @@ export async function replayWindow(page: Page, window: ReplayWindow): Promise<Ke
     )
     const view = root?.editor?.view
     if (!view) throw new Error('no editor in the page')
-    const apply = (tr: Tr, patch: Op[]): void => {
+    const apply = (tr: Tr, patch: Op[]): number => {
+      let caret = -1
       for (const op of patch) {
         if (op[0] === 0) tr.insertText(op[2], op[1])
         else if (op[0] === 1) tr.delete(op[1], op[2])
         else tr.split(op[1])
+        caret = op[0] === 0 ? op[1] + op[2].length : op[0] === 1 ? op[1] : op[1] + 2
       }
+      return caret
+    }
+    // ProseMirror's Selection class, from the editor's own selection (a TextSelection): the page
+    // has no module to import it from.
+    const SelectionClass = Object.getPrototypeOf(view.state.selection.constructor) as {
+      near(pos: unknown): unknown
     }
     const channel = new MessageChannel()
     const yieldTask = (): Promise<void> =>
@@ -94,7 +106,9 @@ export async function replayWindow(page: Page, window: ReplayWindow): Promise<Ke
     for (let i = from; i < to; i++) {
       const started = performance.now()
       const tr = view.state.tr
-      apply(tr, ops[i] ?? [])
+      const caret = apply(tr, ops[i] ?? [])
+      if (caret >= 0 && caret <= tr.doc.content.size)
+        tr.setSelection(SelectionClass.near(tr.doc.resolve(caret))).scrollIntoView()
       view.dispatch(tr)
       const afterDispatch = performance.now()
       // Reading layout forces style and layout now, as the next frame would.
