@@ -39,6 +39,8 @@ export function nextWindow(
   return { first: Math.max(1, position - radius), last: position + radius }
 }
 
+// The containment is what `auto` applies to a block on screen: a block keeps the same layout
+// (no margins collapsing through it) whether the window holds it or not.
 export function windowRule(root: string, window: LayoutWindow): string {
   const range = `:nth-child(n + ${window.first}):nth-child(-n + ${window.last})`
   return (

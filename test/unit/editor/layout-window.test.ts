@@ -17,7 +17,7 @@ describe('layout window', () => {
   it('EDIT-6 the rule lays out the window and the first and last block', () => {
     expect(windowRule('.e', { first: 3, last: 9 })).toBe(
       '.e > :nth-child(n + 3):nth-child(-n + 9), .e > :first-child, .e > :last-child ' +
-        '{ content-visibility: visible; }',
+        '{ content-visibility: visible; contain: layout style paint; }',
     )
   })
 })
