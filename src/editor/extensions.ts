@@ -6,6 +6,7 @@ import Link from '@tiptap/extension-link'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import StarterKit from '@tiptap/starter-kit'
 import { TextOnlyMarks } from './inline-marks'
+import { localChangesOnly } from './local-changes-only'
 import { isSafeLinkHref } from './link-policy'
 
 // The document schema every peer shares. It must be identical everywhere (browser editor,
@@ -30,7 +31,12 @@ export function schemaExtensions(): AnyExtension[] {
     // `bold` on the same word merge into both, which that schema rejects (convergence fuzz
     // finding F2). No merge can enforce an exclusion, so the schema must not demand one.
     Code.extend({ excludes: '' }),
-    Link.configure({
+    Link.extend({
+      // Autolink runs where the link was typed; peers receive its result (local-changes-only.ts).
+      addProseMirrorPlugins() {
+        return (this.parent?.() ?? []).map(localChangesOnly)
+      },
+    }).configure({
       openOnClick: false,
       autolink: true,
       linkOnPaste: true,

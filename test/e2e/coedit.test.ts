@@ -59,6 +59,16 @@ describe('co-editing between two browser profiles', () => {
     expect(await grace.editorHtml()).toContain('<strong>loud words</strong>')
     // The plain part stayed plain.
     expect(await grace.editorHtml()).toMatch(/^<p>plain <strong>loud words<\/strong><\/p>$/)
+
+    // A typed address becomes a link where it is typed (autolink runs only for local changes),
+    // and the link reaches the other peer.
+    await ada.press('Control+b')
+    await ada.press('Enter')
+    await ada.page.keyboard.type('see https://example.com/notes now')
+    const link =
+      /<p>see <a [^>]*href="https:\/\/example\.com\/notes"[^>]*>https:\/\/example\.com\/notes<\/a> now<\/p>$/
+    await expect.poll(() => ada.editorHtml(), { timeout: 5_000 }).toMatch(link)
+    await expect.poll(() => grace.editorHtml(), { timeout: 10_000 }).toMatch(link)
   })
 
   test('AWARE-1 the other peer’s caret and name are visible', async () => {
