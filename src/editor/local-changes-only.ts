@@ -7,10 +7,10 @@ import { Plugin } from '@tiptap/pm/state'
 // every ProseMirror node on each remote change, so autolink's `oldState.doc.eq(newState.doc)`
 // compared the whole document node by node, ~4 ms per remote keystroke at automerge-paper size
 // (CPU profile of B4's large-document row).
-export function localChangesOnly(plugin: Plugin): Plugin {
+export function localChangesOnly<T>(plugin: Plugin<T>): Plugin<T> {
   const append = plugin.spec.appendTransaction
   if (!append) return plugin
-  return new Plugin({
+  return new Plugin<T>({
     ...plugin.spec,
     appendTransaction(transactions, oldState, newState) {
       if (transactions.some((tr) => isChangeOrigin(tr))) return null
