@@ -13,7 +13,7 @@ export function localChangesOnly<T>(plugin: Plugin<T>): Plugin<T> {
   return new Plugin<T>({
     ...plugin.spec,
     appendTransaction(transactions, oldState, newState) {
-      if (transactions.some((tr) => isChangeOrigin(tr))) return null
+      if (transactions.some(isChangeOrigin)) return null
       return append.call(this, transactions, oldState, newState)
     },
   })
