@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gunzipSync } from 'node:zlib'
 
-// The real-world editing traces in ../shared/data/traces (josephg/editing-traces, CC BY 4.0; see
+// The real-world editing traces in test/fixtures/traces (josephg/editing-traces, CC BY 4.0; see
 // that folder's README). Sequential format only: every patch is [pos, deleted, inserted] against
 // the text left by the previous patch; positions are code points, and none of these files has a
 // code point above U+FFFF, so UTF-16 string indexes are the same.
@@ -25,22 +25,12 @@ interface RawTrace {
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
-/** `../shared/data/traces` relative to the repository root (or TRACES_DIR). */
+/** Where the traces are: test/fixtures/traces in this repository, or TRACES_DIR if set. */
 export function tracesDir(): string {
-  const candidates = [
-    process.env.TRACES_DIR,
-    path.resolve(repoRoot, '../shared/data/traces'),
-    '/work/shared/data/traces',
-  ].filter((dir): dir is string => dir !== undefined && dir !== '')
-  const found = candidates.find((dir) => existsSync(path.join(dir, 'automerge-paper.json.gz')))
-  if (found === undefined) {
-    throw new Error(
-      `editing traces not found; looked in ${candidates.join(', ')}. They live in ` +
-        '../shared/data/traces relative to the repository root (see its README); set TRACES_DIR ' +
-        'to point elsewhere.',
-    )
-  }
-  return found
+  const fromEnv = process.env.TRACES_DIR
+  return fromEnv !== undefined && fromEnv !== ''
+    ? path.resolve(fromEnv)
+    : path.join(repoRoot, 'test/fixtures/traces')
 }
 
 const cache = new Map<string, Trace>()
@@ -50,7 +40,12 @@ export function loadTrace(name: string): Trace {
   const cached = cache.get(name)
   if (cached) return cached
   const file = path.join(tracesDir(), `${name}.json.gz`)
-  if (!existsSync(file)) throw new Error(`trace ${file} is missing`)
+  if (!existsSync(file)) {
+    throw new Error(
+      `trace ${file} is missing; the traces live in test/fixtures/traces (see its README), ` +
+        'or in the folder TRACES_DIR names',
+    )
+  }
   const raw = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as RawTrace
   if (typeof raw.endContent !== 'string' || !Array.isArray(raw.txns)) {
     throw new Error(`${file} is not a sequential trace (endContent, txns)`)

@@ -2,8 +2,6 @@
 // connected by handing SDP across directly (no signaling server), and simple-peer on top as
 // y-webrtc uses it. Rules: docs/SPEC.md.
 import { createRequire } from 'node:module'
-import { gunzipSync } from 'node:zlib'
-import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as syncProtocol from 'y-protocols/sync'
@@ -18,6 +16,7 @@ import {
   type ChannelPair,
   type WrtcBase,
 } from '../../bench/chunked/wrtc-pair'
+import { loadTrace } from '../../bench/lib/trace'
 import { waitFor } from '../helpers/wait-for'
 
 /** simple-peer has no types in this project; this is the part of its API the tests use. */
@@ -135,19 +134,11 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     const text = source.getText('content')
     // friendsforever_flat (26k edits) rather than automerge-paper (260k): its replay costs 0.3 s
     // instead of 5-8 s on this shared machine, and the 2 MB appended is what makes it large.
-    const trace = JSON.parse(
-      gunzipSync(
-        readFileSync(
-          new URL('../../../shared/data/traces/friendsforever_flat.json.gz', import.meta.url),
-        ),
-      ).toString(),
-    ) as { endContent: string; txns: { patches: [number, number, string][] }[] }
+    const trace = loadTrace('friendsforever_flat')
     source.transact(() => {
-      for (const { patches } of trace.txns) {
-        for (const [pos, del, ins] of patches) {
-          if (del > 0) text.delete(pos, del)
-          if (ins !== '') text.insert(pos, ins)
-        }
+      for (const [pos, del, ins] of trace.patches) {
+        if (del > 0) text.delete(pos, del)
+        if (ins !== '') text.insert(pos, ins)
       }
     })
     expect(text.toJSON()).toBe(trace.endContent)

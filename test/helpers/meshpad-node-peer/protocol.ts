@@ -18,7 +18,7 @@ export interface MeshpadPeerStatus {
 
 export type MeshpadPeerCommand =
   | { readonly op: 'init'; readonly init: MeshpadPeerInit }
-  /** Replays a trace from ../shared/data/traces into the body as paragraphs (must be empty). */
+  /** Replays a trace from test/fixtures/traces into the body as paragraphs (must be empty). */
   | { readonly op: 'replayTrace'; readonly trace: string }
   | { readonly op: 'getText' }
   | { readonly op: 'getStateVector' }
