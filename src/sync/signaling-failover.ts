@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from './clock'
+
 // Which signaling server to use now (rules SYNC-4, SIG-SCALE-2). y-webrtc, given several URLs,
 // connects to all of them at once; against instances joined by one bus (Redis) every message then
 // arrives once per socket, duplicate answers break the WebRTC handshake, and peers never connect
@@ -13,11 +15,11 @@ export class SignalingFailover {
 
   constructor(
     private readonly urls: readonly string[],
-    now: number,
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
     private readonly afterMs = FAILOVER_AFTER_MS,
   ) {
     if (urls.length === 0) throw new Error('SignalingFailover needs at least one signaling URL')
-    this.waitingSince = now
+    this.waitingSince = clock.now()
   }
 
   current(): string {
@@ -26,10 +28,11 @@ export class SignalingFailover {
 
   /**
    * Reports whether the current server is reachable; returns the URL to switch to, or null to
-   * stay. `paused` (network toggle off, browser offline) restarts the clock: an unreachable
+   * stay. `paused` (network toggle off, browser offline) restarts the wait: an unreachable
    * server is only blamed while we are actually trying to reach it.
    */
-  observe(connected: boolean, now: number, paused = false): string | null {
+  observe(connected: boolean, paused = false): string | null {
+    const now = this.clock.now()
     if (connected || paused || this.urls.length === 1) {
       this.waitingSince = now
       return null

@@ -4,6 +4,7 @@ import { uuidv4 } from 'lib0/random'
 import { WebrtcProvider } from 'y-webrtc'
 import type { RoomKeys } from '../share/derive'
 import { chunkingWrtc, type ChunkingError, type WrtcLike } from './chunked'
+import { systemClock, type Clock, type IntervalHandle } from './clock'
 import { ignoreOwnBroadcasts, type BroadcastRoom } from './own-broadcasts'
 import { SignalingFailover } from './signaling-failover'
 import type { ReplicationAdapter } from './port'
@@ -32,7 +33,21 @@ export interface WebrtcOptions {
    * 256 KiB without telling anyone.
    */
   readonly wrtc?: WrtcLike
+  /**
+   * STUN/TURN servers for every peer connection (`RTCConfiguration.iceServers`). When absent,
+   * simple-peer's defaults apply (public STUN servers).
+   */
+  readonly iceServers?: readonly IceServer[]
+  /** The time source of the watchdog, the failover and the status poll; the system's by default. */
+  readonly clock?: Clock
   readonly warn?: (message: string, error?: unknown) => void
+}
+
+/** `RTCIceServer`, typed here so that Node code (tests, tools) needs no DOM typings for it. */
+export interface IceServer {
+  readonly urls: string | readonly string[]
+  readonly username?: string
+  readonly credential?: string
 }
 
 /** A transport problem stays visible this long after peers are connected again. */
@@ -78,7 +93,8 @@ export const CONNECT_DEADLINE_MS = 15_000
 export class WebrtcAdapter implements ReplicationAdapter {
   private readonly provider: WebrtcProvider
   private enabled = true
-  private readonly timer: ReturnType<typeof setInterval>
+  private readonly clock: Clock
+  private readonly timer: IntervalHandle
   private readonly watched = new Set<SignalingInternals>()
   /** When each pending connection entry was first seen unconnected. */
   private readonly pendingSince = new Map<ConnInternals, number>()
@@ -92,19 +108,24 @@ export class WebrtcAdapter implements ReplicationAdapter {
     private readonly status: StatusModel,
     options: WebrtcOptions,
   ) {
-    this.failover = new SignalingFailover(options.signalingUrls, Date.now())
+    this.clock = options.clock ?? systemClock
+    this.failover = new SignalingFailover(options.signalingUrls, this.clock)
     const base = options.wrtc ?? browserWrtc()
     const onTransportError = (error: ChunkingError): void => {
       options.warn?.('A data channel to a peer failed; y-webrtc will reconnect.', error)
-      this.transportErrorAt = Date.now()
+      this.transportErrorAt = this.clock.now()
       this.status.update({ problem: 'transport-error' })
     }
+    // simple-peer's options for every connection: y-webrtc spreads them into `new Peer(...)`.
+    const peerOpts: { wrtc?: WrtcLike; config?: { iceServers: IceServer[] } } = {}
+    if (base) peerOpts.wrtc = chunkingWrtc(base, { onTransportError })
+    if (options.iceServers) peerOpts.config = { iceServers: [...options.iceServers] }
     this.provider = new WebrtcProvider(options.keys.topic, doc, {
       // One server at a time; see signaling-failover.ts for why not all of them.
       signaling: [this.failover.current()],
       password: options.keys.password,
       awareness,
-      peerOpts: base ? { wrtc: chunkingWrtc(base, { onTransportError }) } : {},
+      peerOpts,
     })
     // y-webrtc opens (and connects) its room once the key is derived; this runs right after.
     void this.provider.key.then(() => {
@@ -115,7 +136,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
     this.provider.on('synced', this.refresh)
     this.provider.on('status', this.refresh)
     this.reviveSignaling()
-    this.timer = setInterval(this.tick, STATUS_POLL_MS)
+    this.timer = this.clock.setInterval(this.tick, STATUS_POLL_MS)
     if (typeof window !== 'undefined') {
       window.addEventListener('online', this.refresh)
       window.addEventListener('offline', this.refresh)
@@ -146,8 +167,13 @@ export class WebrtcAdapter implements ReplicationAdapter {
     this.refresh()
   }
 
+  /** The signaling server in use now (rule SYNC-4: one at a time). */
+  currentSignalingUrl(): string {
+    return this.failover.current()
+  }
+
   destroy(): Promise<void> {
-    clearInterval(this.timer)
+    this.clock.clearInterval(this.timer)
     if (typeof window !== 'undefined') {
       window.removeEventListener('online', this.refresh)
       window.removeEventListener('offline', this.refresh)
@@ -197,7 +223,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
     const current = this.failover.current()
     const connected = this.signalingConns().some((conn) => conn.url === current && conn.connected)
     const paused = !this.enabled || (typeof navigator !== 'undefined' && navigator.onLine === false)
-    const next = this.failover.observe(connected, Date.now(), paused)
+    const next = this.failover.observe(connected, paused)
     if (next !== null && next !== current) this.switchSignaling(next)
   }
 
@@ -231,7 +257,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
   private expireStuckConnections(): void {
     const room = this.room()
     if (!room || !this.enabled) return
-    const now = Date.now()
+    const now = this.clock.now()
     const live = new Set(room.webrtcConns.values())
     for (const conn of this.pendingSince.keys()) if (!live.has(conn)) this.pendingSince.delete(conn)
     for (const conn of live) {
@@ -269,7 +295,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
 
   private clearHealedTransportError(peers: number): void {
     if (this.transportErrorAt === null || peers === 0) return
-    if (Date.now() - this.transportErrorAt < TRANSPORT_ERROR_LINGER_MS) return
+    if (this.clock.now() - this.transportErrorAt < TRANSPORT_ERROR_LINGER_MS) return
     this.transportErrorAt = null
     if (this.status.get().problem === 'transport-error') this.status.update({ problem: null })
   }
