@@ -1,4 +1,9 @@
+import os from 'node:os'
+import path from 'node:path'
 import { defineConfig } from 'vitest/config'
+
+// Servers started by tests keep their always-on store here, never in the working tree.
+const testDataDir = path.join(os.tmpdir(), `meshpad-test-data-${process.pid}`)
 
 // Three projects, run one after another by `npm test`: unit (pure logic, fast, parallel),
 // integration (real server on port 0, real WebRTC in Node processes), e2e (real Chromium against
@@ -17,6 +22,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          env: { DATA_DIR: testDataDir },
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           fileParallelism: false,
@@ -27,6 +33,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          env: { DATA_DIR: testDataDir },
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           // Builds dist/ if stale and starts the real server once for all e2e files.

@@ -24,6 +24,24 @@ export interface ServerConfig extends SignalingLimits {
   readonly closeTimeoutMs: number
   /** How long graceful shutdown waits for clients to close before cutting them. */
   readonly shutdownTimeoutMs: number
+  /** Run the always-on peer at /store (rules STORE-*). */
+  readonly alwaysOn: boolean
+  /** Where the embedded store keeps its file (when no database URL is set). */
+  readonly dataDir: string
+  /** PostgreSQL URL: instances share one store; null selects the embedded engine. */
+  readonly databaseUrl: string | null
+  /** Largest entry (one encrypted update or snapshot) an always-on peer accepts. */
+  readonly storeMaxEntryBytes: number
+  /** Bytes of entries one document may hold. */
+  readonly storeMaxDocumentBytes: number
+  /** Sustained puts per second per store connection (token bucket refill rate). */
+  readonly storeWritesPerSecond: number
+  /** Puts a store connection may send in a burst. */
+  readonly storeWriteBurst: number
+  /** Drop documents nobody wrote for this many days; 0 keeps them for ever. */
+  readonly retentionDays: number
+  /** ICE servers (JSON array of RTCIceServer) handed to browsers; empty = the app's default. */
+  readonly iceServers: string
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -39,6 +57,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   trustProxy: false,
   closeTimeoutMs: 2_000,
   shutdownTimeoutMs: 10_000,
+  alwaysOn: true,
+  // Read here too so that in-process servers (tests, benchmarks) follow DATA_DIR like main.ts.
+  dataDir: path.resolve(process.env['DATA_DIR'] || 'data'),
+  databaseUrl: null,
+  storeMaxEntryBytes: 16 * 1024 * 1024,
+  storeMaxDocumentBytes: 256 * 1024 * 1024,
+  storeWritesPerSecond: 50,
+  storeWriteBurst: 500,
+  retentionDays: 0,
+  iceServers: '',
 }
 
 type Kind =
@@ -185,6 +213,69 @@ export const OPTIONS: readonly Option[] = [
     type: int(0, 600_000),
     help: 'time graceful shutdown waits for clients',
   },
+  {
+    key: 'alwaysOn',
+    env: 'ALWAYS_ON',
+    flag: '--always-on',
+    type: { kind: 'bool' },
+    help: 'run the always-on peer (/store) that keeps encrypted documents for absent editors',
+  },
+  {
+    key: 'dataDir',
+    env: 'DATA_DIR',
+    flag: '--data-dir',
+    type: { kind: 'string', check: nonEmpty },
+    help: 'directory of the embedded store (meshpad.sqlite); unused with DATABASE_URL',
+  },
+  {
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    flag: '--database-url',
+    type: { kind: 'string', check: postgresUrl },
+    help: 'postgres:// URL: instances share one store (default: the embedded store)',
+  },
+  {
+    key: 'storeMaxEntryBytes',
+    env: 'STORE_MAX_ENTRY_BYTES',
+    flag: '--store-max-entry-bytes',
+    type: int(4096, 1024 * MiB),
+    help: 'largest entry (encrypted update or snapshot) accepted',
+  },
+  {
+    key: 'storeMaxDocumentBytes',
+    env: 'STORE_MAX_DOCUMENT_BYTES',
+    flag: '--store-max-document-bytes',
+    type: int(4096, 64 * 1024 * MiB),
+    help: 'bytes one document may hold in the store',
+  },
+  {
+    key: 'storeWritesPerSecond',
+    env: 'STORE_WRITES_PER_SECOND',
+    flag: '--store-writes-per-second',
+    type: int(1, 1_000_000),
+    help: 'sustained writes per second per store connection',
+  },
+  {
+    key: 'storeWriteBurst',
+    env: 'STORE_WRITE_BURST',
+    flag: '--store-write-burst',
+    type: int(1, 1_000_000),
+    help: 'write burst per store connection',
+  },
+  {
+    key: 'retentionDays',
+    env: 'RETENTION_DAYS',
+    flag: '--retention-days',
+    type: int(0, 100_000),
+    help: 'drop documents nobody wrote for this many days (0 = keep for ever)',
+  },
+  {
+    key: 'iceServers',
+    env: 'ICE_SERVERS',
+    flag: '--ice-servers',
+    type: { kind: 'string', check: iceServersJson },
+    help: 'JSON array of STUN/TURN servers for browsers, e.g. [{"urls":"stun:stun.example.org"}]',
+  },
 ]
 
 function nonEmpty(value: string): string | null {
@@ -200,6 +291,44 @@ function redisUrl(value: string): string | null {
   } catch {
     return 'must be a redis:// or rediss:// URL'
   }
+}
+
+function postgresUrl(value: string): string | null {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'postgres:' || url.protocol === 'postgresql:'
+      ? null
+      : 'must be a postgres:// or postgresql:// URL'
+  } catch {
+    return 'must be a postgres:// or postgresql:// URL'
+  }
+}
+
+/** The ICE server list as browsers take it: an array of { urls, username?, credential? }. */
+export function iceServersJson(value: string): string | null {
+  if (value.trim() === '') return null
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return 'must be a JSON array of {"urls": ...} objects'
+  }
+  if (!Array.isArray(parsed)) return 'must be a JSON array of {"urls": ...} objects'
+  for (const server of parsed as unknown[]) {
+    if (typeof server !== 'object' || server === null) return 'every entry must be an object'
+    const { urls, username, credential } = server as Record<string, unknown>
+    const list = Array.isArray(urls) ? (urls as unknown[]) : [urls]
+    if (
+      list.length === 0 ||
+      !list.every((url) => typeof url === 'string' && /^(stun|stuns|turn|turns):/.test(url))
+    ) {
+      return 'every entry needs "urls": stun:, stuns:, turn: or turns: URLs'
+    }
+    if (username !== undefined && typeof username !== 'string') return '"username" must be a string'
+    if (credential !== undefined && typeof credential !== 'string')
+      return '"credential" must be a string'
+  }
+  return null
 }
 
 export type ConfigResult =
@@ -287,6 +416,11 @@ function crossCheck(config: ServerConfig): string[] {
       `MAX_BUFFERED_BYTES (${config.maxBufferedBytes}) must be at least MAX_FRAME_BYTES (${config.maxFrameBytes}), or no frame could be relayed`,
     )
   }
+  if (config.storeMaxEntryBytes > config.storeMaxDocumentBytes) {
+    errors.push(
+      `STORE_MAX_ENTRY_BYTES (${config.storeMaxEntryBytes}) must not exceed STORE_MAX_DOCUMENT_BYTES (${config.storeMaxDocumentBytes})`,
+    )
+  }
   return errors
 }
 
@@ -320,7 +454,8 @@ export function helpText(): string {
     return `  ${`${option.flag}${option.type.kind === 'bool' ? '' : ' <value>'}`.padEnd(34)} ${option.env.padEnd(26)} ${option.help} (default: ${shown})`
   })
   return [
-    'Meshpad signaling server: serves the built app and the y-webrtc signaling WebSocket at /signal.',
+    'Meshpad server: serves the built app, the y-webrtc signaling WebSocket at /signal, and an',
+    'always-on peer at /store that keeps encrypted documents for editors who are away.',
     '',
     'Usage: tsx server/main.ts [flags]      (flags override environment variables)',
     '',
@@ -328,6 +463,6 @@ export function helpText(): string {
     ...rows,
     `  ${'--help, -h'.padEnd(34)} ${''.padEnd(26)} print this help and exit`,
     '',
-    'Endpoints: /signal (WebSocket), /healthz, /readyz, /metrics (Prometheus).',
+    'Endpoints: /signal and /store (WebSocket), /app-config.json, /healthz, /readyz, /metrics.',
   ].join('\n')
 }

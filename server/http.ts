@@ -38,6 +38,8 @@ export interface HttpDeps {
   readonly log: Logger
   /** Ready to take traffic: not shutting down and the bus reaches the other instances. */
   readiness(): { ready: boolean; bus: string; busReady: boolean; stopping: boolean }
+  /** What the app reads at start (`/app-config.json`): ICE servers, whether /store runs. */
+  appConfig(): Record<string, unknown>
 }
 
 export function createRequestHandler(deps: HttpDeps) {
@@ -72,6 +74,9 @@ async function handle(
         'application/json',
       )
     }
+    case '/app-config.json':
+      response.setHeader('Cache-Control', 'no-cache')
+      return text(response, 200, `${JSON.stringify(deps.appConfig())}\n`, 'application/json')
     case '/metrics': {
       const body = await deps.metrics.registry.metrics()
       response.setHeader('Cache-Control', 'no-store')

@@ -63,7 +63,9 @@ export class SqliteStore implements EntryStore {
     `)
     const db = this.db
     this.statements = {
-      doc: db.prepare<[string], DocRow>('SELECT head, snapshot_id, bytes FROM docs WHERE topic = ?'),
+      doc: db.prepare<[string], DocRow>(
+        'SELECT head, snapshot_id, bytes FROM docs WHERE topic = ?',
+      ),
       newDoc: db.prepare<[string, number]>(
         'INSERT INTO docs (topic, head, snapshot_id, bytes, updated_at) VALUES (?, 0, NULL, 0, ?)',
       ),
@@ -137,7 +139,14 @@ export class SqliteStore implements EntryStore {
       const removedBytes = gone?.size ?? 0
       const bytes = doc.bytes - removedBytes + snapshot.bytes.length
       if (bytes > maxDocumentBytes) return { kind: 'document-full', bytes: doc.bytes }
-      this.statements.insert.run(topic, seq, id, SNAPSHOT, snapshot.covers, Buffer.from(snapshot.bytes))
+      this.statements.insert.run(
+        topic,
+        seq,
+        id,
+        SNAPSHOT,
+        snapshot.covers,
+        Buffer.from(snapshot.bytes),
+      )
       this.statements.dropSuperseded.run(topic, snapshot.covers, seq)
       this.statements.setDoc.run(seq, id, bytes, Date.now(), topic)
       return { kind: 'stored', seq, removed: gone?.n ?? 0 }

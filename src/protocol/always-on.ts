@@ -83,11 +83,7 @@ export interface EphemeralMessage {
   readonly entry: Uint8Array
 }
 export type ServerMessage =
-  | WelcomeMessage
-  | AckMessage
-  | RejectMessage
-  | EntryMessage
-  | EphemeralMessage
+  WelcomeMessage | AckMessage | RejectMessage | EntryMessage | EphemeralMessage
 
 const CLIENT_TYPES = { hello: 1, put: 2 } as const
 const SERVER_TYPES = { welcome: 11, ack: 12, reject: 13, entry: 14, ephemeral: 15 } as const
@@ -167,7 +163,10 @@ function done(decoder: decoding.Decoder): void {
   if (decoding.hasContent(decoder)) throw new Error('trailing bytes')
 }
 
-function guard<T>(bytes: Uint8Array, read: (decoder: decoding.Decoder) => ParseResult<T, FrameRejection>): ParseResult<T, FrameRejection> {
+function guard<T>(
+  bytes: Uint8Array,
+  read: (decoder: decoding.Decoder) => ParseResult<T, FrameRejection>,
+): ParseResult<T, FrameRejection> {
   try {
     if (bytes.length < 2) return { ok: false, reason: 'malformed-frame', detail: 'too short' }
     return read(decoding.createDecoder(bytes))
@@ -255,4 +254,24 @@ export function decodeServerMessage(bytes: Uint8Array): ParseResult<ServerMessag
     done(decoder)
     return { ok: true, value: message }
   })
+}
+
+/** Why an always-on peer closes a /store connection: one closed set, code and reason text. */
+export const STORE_CLOSE_CODES = {
+  'going-away': 1001,
+  'too-large': 1009,
+  'internal-error': 1011,
+  'bad-frame': 4400,
+  'bad-topic': 4403,
+  'idle-timeout': 4408,
+  'unsupported-version': 4426,
+  'slow-consumer': 4509,
+  'too-many-connections': 4503,
+} as const
+export type StoreCloseReason = keyof typeof STORE_CLOSE_CODES
+
+export function storeCloseReasonOf(code: number): StoreCloseReason | undefined {
+  return (Object.keys(STORE_CLOSE_CODES) as StoreCloseReason[]).find(
+    (reason) => STORE_CLOSE_CODES[reason] === code,
+  )
 }

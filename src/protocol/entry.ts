@@ -58,7 +58,10 @@ export type ParseResult<T, R extends string> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly reason: R; readonly detail: string }
 
-const fail = <R extends string>(reason: R, detail: string): { ok: false; reason: R; detail: string } => ({
+const fail = <R extends string>(
+  reason: R,
+  detail: string,
+): { ok: false; reason: R; detail: string } => ({
   ok: false,
   reason,
   detail,

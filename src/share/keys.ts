@@ -1,8 +1,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { fromBase64UrlEncoded, toBase64UrlEncoded } from 'lib0/buffer'
+import { fromBase64UrlEncoded } from 'lib0/buffer'
 import { encodeUtf8 } from 'lib0/string'
+import { storeTopicOf, type StoreTopic } from '../protocol/store-topic'
 import type { DocId } from './ids'
 import type { DocAddress } from './link'
 
@@ -18,7 +19,7 @@ import type { DocAddress } from './link'
 // to the verify key, so an always-on peer checks writes against a key it can trust without any
 // key that reads the document. Links made before keep working: nothing new is put in them.
 
-export type StoreTopic = string & { readonly __brand: 'StoreTopic' }
+export { storeTopicOf, type StoreTopic }
 
 export interface ReadKeys {
   readonly docId: DocId
@@ -44,15 +45,6 @@ function salt(docId: DocId): Uint8Array {
 
 function expand(ikm: Uint8Array, docId: DocId, label: string): Uint8Array {
   return hkdf(sha256, ikm, salt(docId), encodeUtf8(`${LABEL}${label}`), 32)
-}
-
-/** The topic an always-on peer files a document under: a hash of its verify key. */
-export function storeTopicOf(verifyKey: Uint8Array): StoreTopic {
-  const label = encodeUtf8(`${LABEL}store\u0000`)
-  const input = new Uint8Array(label.length + verifyKey.length)
-  input.set(label)
-  input.set(verifyKey, label.length)
-  return `mp2.${toBase64UrlEncoded(sha256(input))}` as StoreTopic
 }
 
 /** What a holder of the read secret and the verify key can derive (no signing key). */

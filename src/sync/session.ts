@@ -1,6 +1,9 @@
 import { Awareness } from 'y-protocols/awareness'
 import { createDoc } from '../doc/model'
 import { deriveRoomKeys } from '../share/derive'
+import { deriveDocKeys } from '../share/keys'
+import { AlwaysOnGroup } from './always-on/group'
+import type { SocketFactory } from './always-on/store-link'
 import type { DocAddress } from '../share/link'
 import { LocalStore } from './local'
 import type { DocumentSession } from './port'
@@ -13,6 +16,10 @@ import type { WrtcLike } from './chunked'
 
 export interface SessionOptions {
   readonly signalingUrls: readonly string[]
+  /** Always-on peers (`/store` WebSockets) that keep the document; empty for none. */
+  readonly storeUrls?: readonly string[]
+  /** The WebSocket implementation for always-on peers; the browser's own when absent. */
+  readonly storeSocket?: SocketFactory
   /** The WebRTC implementation; the browser's own when absent. */
   readonly wrtc?: WrtcLike
   readonly warn?: (message: string, error?: unknown) => void
@@ -30,20 +37,49 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
     warn,
     ...(options.wrtc ? { wrtc: options.wrtc } : {}),
   })
+  // Changes that arrive through y-webrtc (its room is the origin, for WebRTC and BroadcastChannel
+  // alike) or from IndexedDB came from elsewhere; everything else was made in this tab.
+  const isRemoteOrigin = (origin: unknown): boolean =>
+    origin === local || (typeof origin === 'object' && origin !== null && 'webrtcConns' in origin)
+  const storeUrls = options.storeUrls ?? []
+  const alwaysOn =
+    storeUrls.length > 0
+      ? new AlwaysOnGroup(doc, awareness, status, {
+          urls: storeUrls,
+          keys: deriveDocKeys(address),
+          isRemoteOrigin,
+          warn,
+          ...(options.storeSocket ? { socket: options.storeSocket } : {}),
+        })
+      : null
   let destroyed: Promise<void> | null = null
+  let networkEnabled = true
+  let localLoaded = false
+  // After the local copy is in the doc, so the first exchange uploads exactly what the peer lacks.
+  void local.loaded.then(() => {
+    localLoaded = true
+    if (networkEnabled && destroyed === null) alwaysOn?.connect()
+  })
   return {
     doc,
     awareness,
     status,
     loaded: local.loaded.then(() => undefined),
     setNetworkEnabled(enabled) {
-      if (enabled) webrtc.connect()
-      else webrtc.disconnect()
+      networkEnabled = enabled
+      if (enabled) {
+        webrtc.connect()
+        if (localLoaded) alwaysOn?.connect()
+      } else {
+        webrtc.disconnect()
+        alwaysOn?.disconnect()
+      }
     },
     destroy() {
       destroyed ??= (async () => {
         // y-webrtc announces our departure through awareness, so awareness goes last.
         await webrtc.destroy()
+        await alwaysOn?.destroy()
         await local.destroy()
         awareness.destroy()
         doc.destroy()

@@ -4,6 +4,13 @@
 export type ConnectionState = 'offline' | 'connecting' | 'connected'
 
 /**
+ * Whether this browser's changes are kept by an always-on peer (rule PIN-1): `pinned` when every
+ * local change is durable on at least one, `pending` while some are not yet, `off` when none is
+ * configured or reachable.
+ */
+export type PinnedState = 'pinned' | 'pending' | 'off'
+
+/**
  * What the user must know, from a closed set (DESIGN.md "errors in three kinds"): each value has
  * one message in the UI. Peer and network faults that heal by themselves are not listed here.
  */
@@ -13,6 +20,8 @@ export type SyncProblem =
   | 'storage-corrupt' // stored rows did not parse: they were set aside, the rest loaded
   | 'wrong-secret' // this browser holds another document under this id: not opened
   | 'transport-error' // a message to a peer could not be sent
+  | 'app-outdated' // an always-on peer speaks a newer protocol: reload to update
+  | 'store-refused' // an always-on peer refused this document's changes (limit or bug)
 
 export interface SyncStatus {
   /** False while the user has paused replication with the network toggle. */
@@ -25,6 +34,11 @@ export interface SyncStatus {
   /** Every change this tab knows of is in a committed IndexedDB transaction. */
   readonly saved: boolean
   readonly problem: SyncProblem | null
+  readonly pinned: PinnedState
+  /** Always-on peers this document is connected to. */
+  readonly stores: number
+  /** People present only through an always-on peer's relay (no direct WebRTC path needed). */
+  readonly relayed: number
 }
 
 export const INITIAL_STATUS: SyncStatus = {
@@ -34,6 +48,9 @@ export const INITIAL_STATUS: SyncStatus = {
   loaded: false,
   saved: true,
   problem: null,
+  pinned: 'off',
+  stores: 0,
+  relayed: 0,
 }
 
 export class StatusModel {

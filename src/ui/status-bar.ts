@@ -14,7 +14,17 @@ export const PROBLEM_MESSAGES: Record<SyncProblem, string> = {
   'wrong-secret':
     'This browser already holds a different document under this link’s id, so it was not opened here. Ask for the link again: this one may have been altered.',
   'transport-error': 'A message to a peer could not be sent; Meshpad keeps retrying.',
+  'app-outdated':
+    'The server runs a newer Meshpad than this tab. Reload the page to update; your edits are kept in this browser meanwhile.',
+  'store-refused':
+    'The server refused to keep this document’s latest changes (it may be over its size limit). Your edits are kept in this browser and still reach peers directly.',
 }
+
+const PINNED_LABEL = {
+  pinned: (stores: number) => `Stored on ${stores} server${stores === 1 ? '' : 's'}`,
+  pending: () => 'Storing on server…',
+  off: () => 'Not stored on a server',
+} as const
 
 const CONNECTION_LABEL = {
   offline: 'Offline',
@@ -42,6 +52,17 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
     'data-testid': 'saved-status',
     'data-state': 'saved',
   })
+  const pinned = h('span', {
+    class: 'status-item pinned',
+    'data-testid': 'pinned-status',
+    'data-state': 'off',
+    title: 'Whether an always-on server keeps your changes for people who open the link later',
+  })
+  const relay = h('span', {
+    class: 'status-item relay',
+    'data-testid': 'relay-status',
+    hidden: true,
+  })
   const toggle = h(
     'button',
     {
@@ -66,7 +87,9 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
     { class: 'status-bar', 'aria-live': 'polite' },
     sync,
     h('span', { class: 'status-item' }, peers, peersLabel),
+    relay,
     saved,
+    pinned,
     toggle,
   )
 
@@ -82,6 +105,18 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
       const savedState = status.saved ? 'saved' : 'saving'
       setAttr(saved, 'data-state', savedState)
       setText(saved, status.saved ? 'Saved in this browser' : 'Saving…')
+      setAttr(pinned, 'data-state', status.pinned)
+      setText(pinned, PINNED_LABEL[status.pinned](status.stores))
+      // Relayed: people reached only through an always-on peer, when no direct path exists.
+      const relayed = status.peers === 0 && status.relayed > 0
+      relay.hidden = !relayed
+      setAttr(sync, 'data-relay', String(relayed))
+      setText(
+        relay,
+        relayed
+          ? `Relayed through the server to ${status.relayed} ${status.relayed === 1 ? 'person' : 'people'}`
+          : '',
+      )
       setAttr(toggle, 'aria-pressed', String(!status.networkEnabled))
       setText(toggle, status.networkEnabled ? 'Go offline' : 'Go online')
       problem.hidden = status.problem === null

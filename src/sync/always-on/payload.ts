@@ -1,0 +1,42 @@
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+
+// What is inside an entry's ciphertext (only link holders ever see it): one byte naming the
+// content, then the content. Unknown kinds are refused, never guessed at, so a later release can
+// add kinds without an older one misreading them.
+
+export type Payload =
+  | { readonly type: 'update-v1'; readonly update: Uint8Array }
+  | { readonly type: 'state-v2'; readonly update: Uint8Array }
+  | { readonly type: 'awareness'; readonly sentAt: number; readonly update: Uint8Array }
+
+const CODES = { 'update-v1': 1, 'state-v2': 2, awareness: 3 } as const
+
+export function encodePayload(payload: Payload): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeUint8(encoder, CODES[payload.type])
+  if (payload.type === 'awareness') encoding.writeVarUint(encoder, payload.sentAt)
+  encoding.writeVarUint8Array(encoder, payload.update)
+  return encoding.toUint8Array(encoder)
+}
+
+export function decodePayload(bytes: Uint8Array): Payload | null {
+  try {
+    const decoder = decoding.createDecoder(bytes)
+    const code = decoding.readUint8(decoder)
+    let payload: Payload
+    if (code === CODES['update-v1']) {
+      payload = { type: 'update-v1', update: decoding.readVarUint8Array(decoder) }
+    } else if (code === CODES['state-v2']) {
+      payload = { type: 'state-v2', update: decoding.readVarUint8Array(decoder) }
+    } else if (code === CODES.awareness) {
+      const sentAt = decoding.readVarUint(decoder)
+      payload = { type: 'awareness', sentAt, update: decoding.readVarUint8Array(decoder) }
+    } else {
+      return null
+    }
+    return decoding.hasContent(decoder) ? null : payload
+  } catch {
+    return null
+  }
+}
