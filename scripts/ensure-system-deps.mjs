@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// Makes sure the system programs the test suite needs are present: Chromium (end-to-end tests)
-// and redis-server (scale-out tests). Runs as `pretest`, so it must be fast and silent-ish when
-// everything is there (no subprocess, just file checks), and on a fresh Debian/Ubuntu machine as
-// root it installs what is missing with apt-get. Anywhere else it stops with the exact command
-// to run. Plain Node ESM, no dependencies: it runs before `npm ci` in .ci/run.
+// Makes sure the system programs the test suite needs are present: Chromium (end-to-end tests),
+// redis-server (scale-out tests) and the PostgreSQL server (the always-on peers' shared store).
+// Runs as `pretest`, so it must be fast and silent-ish when everything is there (no subprocess,
+// just file checks), and on a fresh Debian/Ubuntu machine as root it installs what is missing
+// with apt-get. Anywhere else it stops with the exact command to run. Plain Node ESM, no
+// dependencies: it runs before `npm ci` in .ci/run.
 //
 // Chromium lookup order (test/e2e/helpers/chromium.ts keeps the same order):
 //   $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome
+// PostgreSQL lookup order (test/helpers/postgres.ts keeps the same order): the directory
+//   $PG_BIN, else the newest /usr/lib/postgresql/*/bin (Debian's layout), holding postgres and
+//   initdb (they are not on PATH on Debian)
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, readFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 
 const CHROMIUM_CANDIDATES = [
@@ -37,6 +41,34 @@ function findChromium() {
     return { path: null, error: `CHROMIUM_PATH=${fromEnv} is not an executable file` }
   }
   const found = CHROMIUM_CANDIDATES.find(isExecutable)
+  return { path: found ?? null, error: null }
+}
+
+const POSTGRES_ROOT = '/usr/lib/postgresql'
+
+/** @param {string} dir */
+function hasPostgresServer(dir) {
+  return isExecutable(path.join(dir, 'postgres')) && isExecutable(path.join(dir, 'initdb'))
+}
+
+/** @returns {{ path: string | null, error: string | null }} */
+function findPostgres() {
+  const fromEnv = process.env.PG_BIN
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (hasPostgresServer(fromEnv)) return { path: fromEnv, error: null }
+    return { path: null, error: `PG_BIN=${fromEnv} does not hold executable postgres and initdb` }
+  }
+  /** @type {string[]} */
+  let versions = []
+  try {
+    versions = readdirSync(POSTGRES_ROOT)
+  } catch {
+    // no Debian PostgreSQL at all
+  }
+  const found = versions
+    .sort((a, b) => Number(b) - Number(a))
+    .map((version) => path.join(POSTGRES_ROOT, version, 'bin'))
+    .find(hasPostgresServer)
   return { path: found ?? null, error: null }
 }
 
@@ -96,9 +128,16 @@ function main() {
     console.error(`[system-deps] ${chromium.error}. Unset it or point it at a Chromium binary.`)
     return 1
   }
+  const postgres = findPostgres()
+  if (postgres.error !== null) {
+    console.error(`[system-deps] ${postgres.error}. Unset it or point it at PostgreSQL's bin/.`)
+    return 1
+  }
   const redis = findOnPath('redis-server')
-  if (chromium.path !== null && redis !== null) {
-    console.log(`[system-deps] ok: chromium ${chromium.path}, redis-server ${redis}`)
+  if (chromium.path !== null && redis !== null && postgres.path !== null) {
+    console.log(
+      `[system-deps] ok: chromium ${chromium.path}, redis-server ${redis}, postgres ${postgres.path}`,
+    )
     return 0
   }
 
@@ -106,7 +145,8 @@ function main() {
   const missing = []
   if (chromium.path === null) missing.push({ what: 'Chromium', debian: 'chromium' })
   if (redis === null) missing.push({ what: 'redis-server', debian: 'redis-server' })
-  const names = missing.map((m) => m.what).join(' and ')
+  if (postgres.path === null) missing.push({ what: 'PostgreSQL', debian: 'postgresql' })
+  const names = listed(missing.map((m) => m.what))
 
   const os = osRelease()
   const debianLike = os.id === 'debian' || os.id === 'ubuntu' || os.like.includes('debian')
@@ -130,6 +170,12 @@ function main() {
         )
       }
       if (redis === null) console.error('  - redis-server (Redis 6 or newer) on PATH')
+      if (postgres.path === null) {
+        console.error(
+          `  - PostgreSQL 15 or newer (server: postgres and initdb) under ${POSTGRES_ROOT}/*/bin,` +
+            ' or set PG_BIN=/path/to/postgresql/bin',
+        )
+      }
     }
     return 1
   }
@@ -156,19 +202,27 @@ function main() {
 
   const chromiumAfter = findChromium().path
   const redisAfter = findOnPath('redis-server')
-  if (chromiumAfter === null || redisAfter === null) {
-    console.error(
-      `[system-deps] apt-get finished but still missing: ${[
-        chromiumAfter === null ? 'Chromium' : '',
-        redisAfter === null ? 'redis-server' : '',
-      ]
-        .filter(Boolean)
-        .join(' and ')}`,
-    )
+  const postgresAfter = findPostgres().path
+  if (chromiumAfter === null || redisAfter === null || postgresAfter === null) {
+    const still = [
+      chromiumAfter === null ? 'Chromium' : '',
+      redisAfter === null ? 'redis-server' : '',
+      postgresAfter === null ? `PostgreSQL (nothing under ${POSTGRES_ROOT}/*/bin)` : '',
+    ]
+    console.error(`[system-deps] apt-get finished but still missing: ${listed(still)}`)
     return 1
   }
-  console.log(`[system-deps] ok: chromium ${chromiumAfter}, redis-server ${redisAfter}`)
+  console.log(
+    `[system-deps] ok: chromium ${chromiumAfter}, redis-server ${redisAfter}, postgres ${postgresAfter}`,
+  )
   return 0
+}
+
+/** "a", "a and b", "a, b and c" (empty names skipped). @param {string[]} names */
+function listed(names) {
+  const present = names.filter(Boolean)
+  if (present.length <= 1) return present.join('')
+  return `${present.slice(0, -1).join(', ')} and ${present[present.length - 1]}`
 }
 
 process.exitCode = main()
