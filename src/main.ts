@@ -3,6 +3,8 @@ import { shareLink } from './share/link'
 import { removeLocalCopy } from './sync/local'
 import { openDocumentSession } from './sync/session'
 import { resolveSignalingUrls } from './sync/signaling-urls'
+import { loadAppConfig, rememberedAppConfig } from './sync/app-config'
+import { resolveStoreUrls } from './sync/store-urls'
 import { startApp } from './ui/app'
 import { loadIdentity, saveIdentity } from './ui/identity'
 import { showUpdatePrompt } from './ui/update-prompt'
@@ -21,12 +23,27 @@ const signalingUrls = resolveSignalingUrls(
 )
 const warn = (message: string, error?: unknown): void =>
   console.warn(`[meshpad] ${message}`, error ?? '')
+const storeUrls = resolveStoreUrls(
+  window.location,
+  import.meta.env.VITE_STORE_URLS as string | undefined,
+)
+// The operator's STUN/TURN servers: the last answer at once when there is one (and a fresh one
+// for next time), else the server is asked first, for at most 1.5 s.
+const remembered = rememberedAppConfig(localStorage)
+const fresh = loadAppConfig(localStorage)
+const appConfig = remembered ?? (await fresh)
 let identity = loadIdentity(localStorage)
 
 startApp({
   root,
   catalog: new DocumentCatalog(localStorage, warn),
-  openSession: (address) => openDocumentSession(address, { signalingUrls, warn }),
+  openSession: (address) =>
+    openDocumentSession(address, {
+      signalingUrls,
+      storeUrls,
+      warn,
+      ...(appConfig.iceServers ? { iceServers: appConfig.iceServers } : {}),
+    }),
   removeLocalCopy: (entry) => removeLocalCopy(entry.docId),
   shareLink: (address) => shareLink(window.location.href, address),
   identity: () => identity,

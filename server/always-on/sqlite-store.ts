@@ -102,11 +102,15 @@ export class SqliteStore implements EntryStore {
     }
   }
 
-  private docFor(topic: string): DocRow {
+  /** The document's row; a refused first write must leave no trace, so it is created lazily. */
+  private docFor(topic: string): DocRow & { exists: boolean } {
     const existing = this.statements.doc.get(topic)
-    if (existing) return existing
-    this.statements.newDoc.run(topic, Date.now())
-    return { head: 0, snapshot_id: null, bytes: 0 }
+    if (existing) return { ...existing, exists: true }
+    return { head: 0, snapshot_id: null, bytes: 0, exists: false }
+  }
+
+  private ensureDoc(topic: string, doc: { exists: boolean }): void {
+    if (!doc.exists) this.statements.newDoc.run(topic, Date.now())
   }
 
   append(topic: string, update: NewUpdate, maxDocumentBytes: number): Promise<AppendOutcome> {
@@ -119,6 +123,7 @@ export class SqliteStore implements EntryStore {
       const bytes = doc.bytes + update.bytes.length
       if (bytes > maxDocumentBytes) return { kind: 'document-full', bytes: doc.bytes }
       const seq = doc.head + 1
+      this.ensureDoc(topic, doc)
       this.statements.insert.run(topic, seq, id, UPDATE, 0, Buffer.from(update.bytes))
       this.statements.setDoc.run(seq, doc.snapshot_id, bytes, Date.now(), topic)
       return { kind: 'stored', seq }
@@ -139,6 +144,7 @@ export class SqliteStore implements EntryStore {
       const removedBytes = gone?.size ?? 0
       const bytes = doc.bytes - removedBytes + snapshot.bytes.length
       if (bytes > maxDocumentBytes) return { kind: 'document-full', bytes: doc.bytes }
+      this.ensureDoc(topic, doc)
       this.statements.insert.run(
         topic,
         seq,

@@ -8,7 +8,7 @@ import type { DocAddress } from '../share/link'
 import { LocalStore } from './local'
 import type { DocumentSession } from './port'
 import { StatusModel } from './status'
-import { WebrtcAdapter } from './webrtc'
+import { WebrtcAdapter, type IceServer } from './webrtc'
 import type { WrtcLike } from './chunked'
 
 // Composition of one open document: a Y.Doc, its awareness, the local store and the WebRTC
@@ -20,6 +20,8 @@ export interface SessionOptions {
   readonly storeUrls?: readonly string[]
   /** The WebSocket implementation for always-on peers; the browser's own when absent. */
   readonly storeSocket?: SocketFactory
+  /** STUN/TURN servers the operator chose (`ICE_SERVERS`); y-webrtc's default when absent. */
+  readonly iceServers?: readonly IceServer[]
   /** The WebRTC implementation; the browser's own when absent. */
   readonly wrtc?: WrtcLike
   readonly warn?: (message: string, error?: unknown) => void
@@ -36,6 +38,7 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
     signalingUrls: options.signalingUrls,
     warn,
     ...(options.wrtc ? { wrtc: options.wrtc } : {}),
+    ...(options.iceServers ? { iceServers: options.iceServers } : {}),
   })
   // Changes that arrive through y-webrtc (its room is the origin, for WebRTC and BroadcastChannel
   // alike) or from IndexedDB came from elsewhere; everything else was made in this tab.

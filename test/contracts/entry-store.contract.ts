@@ -87,6 +87,35 @@ export function runEntryStoreContract(name: string, harness: StoreHarness): void
       expect(await store.append(t, update(NO_PARENT, 40), 100)).toEqual({ kind: 'stored', seq: 2 })
     })
 
+    it('[STORE-5] a refused first write leaves nothing behind', async () => {
+      const t = topic()
+      expect(await store.append(t, update(new Uint8Array(32).fill(3)), BIG)).toEqual({
+        kind: 'stale-parent',
+      })
+      expect(await store.append(topic(), update(NO_PARENT, 60), 10)).toMatchObject({
+        kind: 'document-full',
+      })
+      expect(await store.compact(t, snapshot(NO_PARENT, 5), BIG)).toMatchObject({
+        kind: 'covers-ahead',
+      })
+      expect(await store.read(t, { snapshotId: null, since: 0 })).toBeNull()
+      expect(await store.totals()).toEqual({ documents: 0, entries: 0, bytes: 0 })
+    })
+
+    it('[STORE-7] a snapshot over the document limit is refused; compaction frees bytes', async () => {
+      const t = topic()
+      for (let i = 0; i < 4; i += 1) await store.append(t, update(NO_PARENT, 50), 1000)
+      expect(await store.compact(t, snapshot(NO_PARENT, 4, 2000), 1000)).toEqual({
+        kind: 'document-full',
+        bytes: 200,
+      })
+      expect(await store.compact(t, snapshot(NO_PARENT, 4, 120), 1000)).toMatchObject({
+        kind: 'stored',
+        removed: 4,
+      })
+      expect(await store.totals()).toEqual({ documents: 1, entries: 1, bytes: 120 })
+    })
+
     it('[STORE-8] a snapshot drops the updates it covers and the snapshot before it, atomically', async () => {
       const t = topic()
       for (let i = 0; i < 4; i += 1) await store.append(t, update(), BIG)
