@@ -26,8 +26,12 @@ export class MemoryBroker {
     }
   }
 
-  /** Number of (topic, instance) subscriptions, for tests of the bus contract. */
-  subscriptionCount(): number {
+  /**
+   * Number of (topic, instance) subscriptions, of one topic or of all, for tests of the bus
+   * contract (test/contracts/bus.contract.ts).
+   */
+  subscriptionCount(topic?: Topic): number {
+    if (topic !== undefined) return this.topics.get(topic)?.size ?? 0
     let count = 0
     for (const buses of this.topics.values()) count += buses.size
     return count

@@ -32,6 +32,8 @@ export class RedisBus implements Bus {
   private readonly wanted = new Set<Topic>()
   private readonly channelPrefix: string
   private events: BusEvents | null = null
+  /** Set by close(): ioredis reports 'ready' until its sockets have actually closed. */
+  private closed = false
 
   constructor(private readonly options: RedisBusOptions) {
     const common = {
@@ -152,10 +154,11 @@ export class RedisBus implements Bus {
   }
 
   ready(): boolean {
-    return this.publisher.status === 'ready' && this.subscriber.status === 'ready'
+    return !this.closed && this.publisher.status === 'ready' && this.subscriber.status === 'ready'
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.events = null
     this.wanted.clear()
     await Promise.all(

@@ -101,8 +101,13 @@ async function startOnce(binary: string, port: number): Promise<RedisProcess> {
   }
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+/**
+ * Starts redis-server on a free port, or on `port` (to bring back one that was stopped, at the
+ * address its clients keep reconnecting to).
+ */
+export async function startRedis({ port }: { port?: number } = {}): Promise<RedisProcess> {
   const binary = findRedisServer()
+  if (port !== undefined) return startOnce(binary, port)
   let lastError: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -32,7 +32,9 @@ function client() {
   }
 }
 
-describe('memory bus and rooms', () => {
+// Rooms over the memory bus: what the rooms add to the bus (reference counting, local delivery
+// with `clients`, metrics). The bus itself is held to its contract in memory-bus.test.ts.
+describe('rooms over the bus', () => {
   it('SIG-2 delivers a publish exactly once to every subscriber on every instance', async () => {
     const broker = new MemoryBroker()
     const a = await instance(broker)
@@ -81,21 +83,6 @@ describe('memory bus and rooms', () => {
     expect(a.rooms.size).toBe(0)
     b.rooms.publish(topic('t'), publish('t', 1))
     expect(x.got).toEqual([])
-    expect(a.heard).toEqual([])
-  })
-
-  it('SIG-17 a closed instance leaves every topic and hears nothing more', async () => {
-    const broker = new MemoryBroker()
-    const a = await instance(broker)
-    const b = await instance(broker)
-    a.rooms.subscribe(client(), topic('t'))
-    a.rooms.subscribe(client(), topic('u'))
-    expect(broker.subscriptionCount()).toBe(2)
-    expect(a.bus.ready()).toBe(true)
-    await a.bus.close()
-    expect(a.bus.ready()).toBe(false)
-    expect(broker.subscriptionCount()).toBe(0)
-    b.rooms.publish(topic('t'), publish('t', 1))
     expect(a.heard).toEqual([])
   })
 
