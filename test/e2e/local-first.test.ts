@@ -24,8 +24,8 @@ describe('local first', () => {
     await ada.leave()
     await grace.waitForPeerCount(0)
 
-    // And Grace reopens it with no network at all: signaling is refused, so no peer can exist.
-    await grace.context.routeWebSocket(/\/signal/, (socket) => socket.close())
+    // And Grace reopens it with no network at all: signaling and the always-on peer are refused.
+    await grace.context.routeWebSocket(/\/(signal|store)$/, (socket) => socket.close())
     await grace.reload()
     // Shown from IndexedDB alone.
     await grace.waitForText(
@@ -86,10 +86,10 @@ describe('local first', () => {
     await ada.byTestId('confirm-remove').click()
     await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(0)
 
-    // The local copy is gone too: reopening the link (no peers anywhere) shows an empty editor.
+    // The local copy is gone too: reopening the link (no peers, no always-on peer) shows nothing.
     await ada.openHome()
     expect(await item.count()).toBe(0)
-    await ada.context.routeWebSocket(/\/signal/, (socket) => socket.close())
+    await ada.context.routeWebSocket(/\/(signal|store)$/, (socket) => socket.close())
     await ada.openDoc(link)
     await ada.waitForDataState('saved-status', 'saved')
     expect(await ada.editorText()).toBe('')
