@@ -1,7 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { fromBase64UrlEncoded } from 'lib0/buffer'
 import { encodeUtf8 } from 'lib0/string'
 import { storeTopicOf, type StoreTopic } from '../protocol/store-topic'
 import type { DocId } from './ids'
@@ -67,7 +66,9 @@ export function deriveReadKeys(
 
 /** Every key of a document, from its edit link. Deterministic: same link, same keys. */
 export function deriveDocKeys(address: DocAddress): DocKeys {
-  const secret = fromBase64UrlEncoded(address.secret)
+  // The secret as the link spells it, like the signaling derivation (LINK-2): base64url has
+  // spare bits in its last character, so two spellings could decode to the same bytes.
+  const secret = encodeUtf8(address.secret)
   const signingKey = expand(secret, address.docId, 'write')
   const readSecret = expand(secret, address.docId, 'read')
   const verifyKey = ed25519.getPublicKey(signingKey)
