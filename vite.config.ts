@@ -14,6 +14,8 @@ export default defineConfig({
     host: '127.0.0.1',
     proxy: {
       '/signal': { target: 'ws://127.0.0.1:8080', ws: true },
+      '/store': { target: 'ws://127.0.0.1:8080', ws: true },
+      '/app-config.json': { target: 'http://127.0.0.1:8080' },
     },
   },
   plugins: [
