@@ -74,6 +74,7 @@ export class StoreReplicator {
   private readonly ahead = new Set<number>()
   private gapTimer: ReturnType<typeof setTimeout> | null = null
   private retryTimer: ReturnType<typeof setTimeout> | null = null
+  private flushTimer: ReturnType<typeof setTimeout> | null = null
   private awarenessTimer: ReturnType<typeof setTimeout> | null = null
   private readonly renewTimer: ReturnType<typeof setInterval>
   private readonly relayed = new Map<number, number>()
@@ -110,7 +111,14 @@ export class StoreReplicator {
     this.link.stop()
     this.options.awareness.off('update', this.onAwareness)
     clearInterval(this.renewTimer)
-    for (const timer of [this.remoteTimer, this.gapTimer, this.retryTimer, this.awarenessTimer]) {
+    const timers = [
+      this.remoteTimer,
+      this.gapTimer,
+      this.retryTimer,
+      this.awarenessTimer,
+      this.flushTimer,
+    ]
+    for (const timer of timers) {
       if (timer) clearTimeout(timer)
     }
   }
@@ -131,7 +139,14 @@ export class StoreReplicator {
   offerLocal(update: Uint8Array, mark: number): void {
     this.highestMark = Math.max(this.highestMark, mark)
     this.queue.push({ update, mark })
-    this.flush()
+    // Sealing (encrypt and sign) is kept off the keystroke: it runs after the editor's update,
+    // and keystrokes typed meanwhile ride in the same entry.
+    if (this.flushTimer === null) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null
+        this.flush()
+      }, 0)
+    }
   }
 
   /** A change that reached this browser from elsewhere. */
