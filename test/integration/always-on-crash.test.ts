@@ -92,7 +92,9 @@ describe('the always-on peer survives SIGKILL', () => {
     const sent = new Set<string>()
 
     for (let round = 0; round < 3; round += 1) {
+      const roundStarted = Date.now()
       const server = await start(dir)
+      const listening = Date.now()
       const socket = await connect(server, keys)
       checkReadBack(await socket.welcome(), acked, sent)
 
@@ -136,7 +138,8 @@ describe('the always-on peer survives SIGKILL', () => {
       console.log(
         `[STORE-6] round ${round}: killed after ${acks} acks (target ${killAt}, window ${window}, ` +
           `jitter ${jitterMs} ms), close ${closed.code}, ${inFlight.size} unanswered, ` +
-          `${acked.size} acked in total`,
+          `${acked.size} acked in total; start ${listening - roundStarted} ms, ` +
+          `stream ${Date.now() - listening} ms`,
       )
       expect(problems).toEqual([])
       expect(acks).toBeGreaterThanOrEqual(killAt)
