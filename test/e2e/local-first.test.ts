@@ -1,5 +1,4 @@
 import { describe, expect, test } from 'vitest'
-import { waitFor } from '../helpers/wait-for'
 import { useE2E } from './helpers/harness'
 
 // What one browser keeps for itself: the document in IndexedDB and the list of documents.
@@ -48,17 +47,15 @@ describe('local first', () => {
     // Back to the home page with a full load: the list comes from this browser's storage.
     await ada.openHome()
     const items = ada.byTestId('document-item')
-    let shown: string[] = []
-    await waitFor(
-      'the list to hold one more document, titled by its first line "Quarterly report"',
-      async () => {
-        shown = await items.allTextContents()
-        return shown.length === before + 1 && shown.some((t) => t.includes('Quarterly report'))
-      },
-      { timeoutMs: 10_000 },
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}; the list showed ${JSON.stringify(shown)}`)
-    })
+    await expect
+      .poll(() => items.allTextContents(), {
+        message: 'the list holds one more document, titled by its first line "Quarterly report"',
+        timeout: 10_000,
+      })
+      .toSatisfy(
+        (shown: string[]) =>
+          shown.length === before + 1 && shown.some((t) => t.includes('Quarterly report')),
+      )
     const item = items.filter({ hasText: 'Quarterly report' })
 
     // The item leads back to the document.

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { waitFor } from '../helpers/wait-for'
 import { useE2E } from './helpers/harness'
 
 // What the status bar, people list and share panel tell the user, checked in real Chromium.
@@ -18,8 +17,13 @@ describe('status, people and sharing', () => {
     await b.waitForPeerCount(1)
     const names = async (peer: typeof a): Promise<string[]> =>
       peer.byTestId('peer').allTextContents()
-    await waitFor('A lists B by name', async () => (await names(a)).includes('<b>Grace</b> Hopper'))
-    await waitFor('B lists A by name', async () => (await names(b)).includes('Ada Lovelace'))
+    const WAIT = { timeout: 15_000 }
+    await expect
+      .poll(() => names(a), { message: 'A lists B by name', ...WAIT })
+      .toContain('<b>Grace</b> Hopper')
+    await expect
+      .poll(() => names(b), { message: 'B lists A by name', ...WAIT })
+      .toContain('Ada Lovelace')
     // A peer's name is text, never markup.
     expect(await a.page.locator('[data-testid=peer-list] b').count()).toBe(0)
 

@@ -1,30 +1,31 @@
-// Seeded pseudo-random numbers (mulberry32) so that every randomized test can be replayed from
-// the seed it prints on failure.
+import * as prng from 'lib0/prng'
+
+// Seeded pseudo-random numbers (lib0's PRNG, as Yjs's own tests use) so that every randomized
+// test can be replayed from the seed it prints on failure.
 export interface Rng {
   readonly seed: number
+  /** A float in [0, 1). */
   next(): number
+  /** An integer in [0, maxExclusive). */
   int(maxExclusive: number): number
   pick<T>(items: readonly T[]): T
   chance(probability: number): boolean
 }
 
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  // lib0 seeds its generator through xorshift32, which stays at 0 for a zero seed.
+  if (!Number.isInteger(seed) || seed >>> 0 === 0) {
+    throw new Error(`createRng: the seed must be a non-zero 32-bit integer, got ${seed}`)
   }
+  const gen = prng.create(seed >>> 0)
   return {
     seed,
-    next,
-    int: (maxExclusive) => Math.floor(next() * maxExclusive),
-    pick: (items) => {
+    next: () => prng.real53(gen),
+    int: (maxExclusive) => (maxExclusive > 0 ? prng.int53(gen, 0, maxExclusive - 1) : 0),
+    pick<T>(items: readonly T[]): T {
       if (items.length === 0) throw new Error('pick from an empty list')
-      return items[Math.floor(next() * items.length)] as (typeof items)[number]
+      return prng.oneOf(gen, items as T[])
     },
-    chance: (probability) => next() < probability,
+    chance: (probability) => prng.real53(gen) < probability,
   }
 }

@@ -1,5 +1,8 @@
 // Polls a condition until it holds or a deadline passes. Tests never sleep blindly: they wait
 // for what a user would see, and a timeout says what was awaited and the last value observed.
+// In a test body, vitest's own `expect.poll` / `vi.waitFor` do this; this one is for code that
+// also runs outside vitest (the benchmarks, which reuse the e2e peer and server helpers) and for
+// helpers that wait for a value to hand back rather than for an assertion.
 export async function waitFor<T>(
   what: string,
   probe: () => T | Promise<T>,

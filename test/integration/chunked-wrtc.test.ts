@@ -17,7 +17,6 @@ import {
   type WrtcBase,
 } from '../../bench/chunked/wrtc-pair'
 import { loadTrace } from '../../bench/lib/trace'
-import { waitFor } from '../helpers/wait-for'
 
 /** simple-peer has no types in this project; this is the part of its API the tests use. */
 interface SimplePeer {
@@ -81,9 +80,9 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     }
     pair.a.send(new Uint8Array(300_000))
     // libwebrtc refuses a message over a=max-message-size (262144) by closing the channel.
-    await waitFor('the raw channel to close', () => pair.a.readyState === 'closed', {
-      timeoutMs: 10_000,
-    })
+    await expect
+      .poll(() => pair.a.readyState, { message: 'the raw channel to close', timeout: 10_000 })
+      .toBe('closed')
     expect(delivered).toBe(false)
   })
 
@@ -125,7 +124,9 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
         'a backpressured write',
       )
     }
-    await waitFor('both streamed messages', () => received.length === chunks.length)
+    await expect
+      .poll(() => received, { message: 'both streamed messages', timeout: 15_000 })
+      .toHaveLength(chunks.length)
     chunks.forEach((c, i) => expect(Buffer.from(received[i]!).equals(Buffer.from(c))).toBe(true))
   })
 
@@ -165,13 +166,12 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     }
     speak(a, source)
     speak(b, target)
-    await waitFor(
-      'the target document to match',
-      () => target.getText('content').length === text.length,
-      {
-        timeoutMs: 30_000,
-      },
-    )
+    await expect
+      .poll(() => target.getText('content').length, {
+        message: 'the target document to match',
+        timeout: 30_000,
+      })
+      .toBe(text.length)
     expect(target.getText('content').toJSON()).toBe(text.toJSON())
   })
 

@@ -10,7 +10,6 @@ import {
 } from '../helpers/node-peer/index.js'
 import { startRedis, type RedisProcess } from '../helpers/redis.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
-import { waitFor } from '../helpers/wait-for.js'
 
 // Scale-out through a real redis-server on a free loopback port: server instances share topics
 // over Redis pub/sub, so unmodified y-webrtc peers on different instances find each other, and a
@@ -25,12 +24,12 @@ async function startInstance(): Promise<ServerProcess> {
 }
 
 async function signalingUp(peer: NodePeer, url: string, up: boolean): Promise<void> {
-  await waitFor(
-    `${peer.name}'s signaling socket to ${url} is ${up ? 'open' : 'closed'}`,
-    async () => {
-      return (await peer.status()).signaling[url] === up
-    },
-  )
+  await expect
+    .poll(async () => (await peer.status()).signaling[url], {
+      message: `${peer.name}'s signaling socket to ${url} is ${up ? 'open' : 'closed'}`,
+      timeout: 15_000,
+    })
+    .toBe(up)
 }
 
 beforeAll(async () => {

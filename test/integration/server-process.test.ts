@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { startServerProcess } from '../helpers/server-process'
-import { waitFor } from '../helpers/wait-for'
 
 // The launcher every integration and e2e test relies on: SIGKILL must kill the real server, not
 // a wrapper, and stopping an already dead server must not hang.
@@ -9,14 +8,16 @@ describe('test server launcher', () => {
     const server = await startServerProcess()
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
     await server.stop('SIGKILL')
-    await waitFor('the port to refuse connections', async () => {
-      try {
-        await fetch(`${server.url}/healthz`)
-        return false
-      } catch {
-        return true
-      }
-    })
+    await expect
+      .poll(
+        () =>
+          fetch(`${server.url}/healthz`).then(
+            () => 'answers',
+            () => 'refuses',
+          ),
+        { message: 'the port to refuse connections', timeout: 15_000 },
+      )
+      .toBe('refuses')
     expect(await server.stop()).toBeNull()
   })
 })

@@ -4,7 +4,6 @@
 // Heap memory returning to baseline is measured in-process in signaling-memory.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
-import { waitFor } from '../helpers/wait-for'
 import { ABUSE_CASES, ABUSE_ENV, type AbuseTarget } from './signaling-abuse-cases'
 import {
   assertRoomWorks,
@@ -52,14 +51,19 @@ describe('SIG-11 abuse suite (server process)', () => {
       await assertRoomWorks(good[0], good[1], 'good-room')
       await assertRoomWorks(good[1], good[0], 'good-room')
       // Everything the abuser held is released: only the good pair and its one topic remain.
-      await waitFor('server state back to baseline', async () => {
-        const text = await metrics()
-        return (
-          metricValue(text, 'meshpad_connections') === 2 &&
-          metricValue(text, 'meshpad_topics') === 1 &&
-          metricValue(text, 'meshpad_client_addresses') === 1
+      await expect
+        .poll(
+          async () => {
+            const text = await metrics()
+            return {
+              connections: metricValue(text, 'meshpad_connections'),
+              topics: metricValue(text, 'meshpad_topics'),
+              addresses: metricValue(text, 'meshpad_client_addresses'),
+            }
+          },
+          { message: 'server state back to baseline', timeout: 15_000 },
         )
-      })
+        .toEqual({ connections: 2, topics: 1, addresses: 1 })
       // The garbage handshake never becomes a connection, so it has nothing to count.
       if (!_name.startsWith('garbage instead')) {
         expect(metricValue(await metrics(), 'meshpad_rejections_total')).toBeGreaterThan(

@@ -6,7 +6,6 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from '../../server/server'
-import { waitFor } from '../helpers/wait-for'
 import { ABUSE_CASES, ABUSE_LIMITS, type AbuseTarget } from './signaling-abuse-cases'
 import {
   assertRoomWorks,
@@ -15,6 +14,9 @@ import {
   metricValue,
   type TestClient,
 } from './signaling-helpers'
+
+/** How long a poll waits for what the test expects (the project's default is 1 s). */
+const WAIT = { timeout: 15_000 }
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -61,10 +63,9 @@ async function round(): Promise<void> {
   for (const [, run] of ABUSE_CASES) await run(target)
   await assertRoomWorks(good[0], good[1], 'good-room')
   for (const client of good) client.messages.length = 0
-  await waitFor('only the good pair is left', () => {
-    const stats = server.stats()
-    return stats.connections === 2 && stats.topics === 1 && stats.addresses === 1
-  })
+  await expect
+    .poll(() => server.stats(), { message: 'only the good pair is left', ...WAIT })
+    .toMatchObject({ connections: 2, topics: 1, addresses: 1 })
 }
 
 describe('SIG-11 memory after abuse', () => {

@@ -5,11 +5,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MemoryBroker, MemoryBus } from '../../server/bus/memory-bus'
 import { startServer } from '../../server/server'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
-import { waitFor } from '../helpers/wait-for'
 import {
   assertRoomWorks,
   connect,
@@ -17,6 +16,9 @@ import {
   subscribe,
   type TestClient,
 } from './signaling-helpers'
+
+/** How long a poll waits for what the test expects (the project's default is 1 s). */
+const WAIT = { timeout: 15_000 }
 
 let server: ServerProcess
 let staticDir: string
@@ -90,10 +92,13 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
       a.send(frame)
       if (i === 75) b.send({ type: 'ping' })
     }
-    await waitFor('all relayed to b', () => publishes(b, 'room-burst').length === sent.length)
-    expect(publishes(b, 'room-burst')).toEqual(sent.map((frame) => ({ ...frame, clients: 2 })))
-    await waitFor('all echoed to a', () => publishes(a, 'room-burst').length === sent.length)
-    expect(publishes(a, 'room-burst')).toEqual(sent.map((frame) => ({ ...frame, clients: 2 })))
+    const relayed = sent.map((frame) => ({ ...frame, clients: 2 }))
+    await expect
+      .poll(() => publishes(b, 'room-burst'), { message: 'all relayed to b', ...WAIT })
+      .toEqual(relayed)
+    await expect
+      .poll(() => publishes(a, 'room-burst'), { message: 'all echoed to a', ...WAIT })
+      .toEqual(relayed)
     expect(b.messages.filter((m) => m['type'] === 'pong')).toHaveLength(2) // subscribe's + ours
     await Promise.all([a, b].map((client) => client.close()))
   })
@@ -104,7 +109,9 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     await subscribe(b, ['room-u'])
     b.send({ type: 'unsubscribe', topics: ['room-u', 'never-subscribed'] })
     b.send({ type: 'ping' })
-    await waitFor('two pongs', () => b.messages.filter((m) => m['type'] === 'pong').length === 2)
+    await expect
+      .poll(() => b.messages.filter((m) => m['type'] === 'pong'), { message: 'two pongs', ...WAIT })
+      .toHaveLength(2)
     a.send({ type: 'publish', topic: 'room-u', data: 1 })
     await a.waitMessage('own publish echoed', (m) => m['topic'] === 'room-u')
     expect(publishes(a, 'room-u')).toEqual([
@@ -263,10 +270,10 @@ describe('SIG-17 several instances on one bus', () => {
       await subscribe(b, ['shared'])
       a.send({ type: 'publish', topic: 'shared', data: 'from-one' })
       b.send({ type: 'publish', topic: 'shared', data: 'from-two' })
-      await waitFor(
-        'both publishes everywhere',
-        () => publishes(a, 'shared').length === 2 && publishes(b, 'shared').length === 2,
-      )
+      await vi.waitFor(() => {
+        expect(publishes(a, 'shared'), 'both publishes at a').toHaveLength(2)
+        expect(publishes(b, 'shared'), 'both publishes at b').toHaveLength(2)
+      }, WAIT)
       await subscribe(a, ['flush']) // one more round trip: nothing else was in flight
       await subscribe(b, ['flush'])
       expect(

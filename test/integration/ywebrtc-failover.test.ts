@@ -3,7 +3,6 @@ import { waitForConvergence, waitForPeers } from '../helpers/node-peer/converge.
 import { crashServer, isRunning } from '../helpers/node-peer/crash-server.js'
 import { killAllNodePeers, startNodePeer, startPeersInTurn } from '../helpers/node-peer/index.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
-import { waitFor } from '../helpers/wait-for.js'
 
 // y-webrtc's own redundancy: given several signaling URLs it keeps a socket open to every one,
 // subscribes and announces on each, and answers a peer on the socket it heard it on. Against
@@ -39,16 +38,19 @@ describe('y-webrtc with several signaling URLs', () => {
     expect((await a.status()).signaling).toEqual({ [one.signalUrl]: true, [two.signalUrl]: true })
 
     await crashServer(one)
-    await waitFor('A and B see instance 1 gone', async () => {
-      const [sa, sb] = await Promise.all([a.status(), b.status()])
-      return sa.signaling[one.signalUrl] === false && sb.signaling[one.signalUrl] === false
-    })
+    await expect
+      .poll(
+        async () =>
+          (await Promise.all([a.status(), b.status()])).map((s) => s.signaling[one.signalUrl]),
+        { message: 'A and B see instance 1 gone', timeout: 15_000 },
+      )
+      .toEqual([false, false])
 
     // B leaves and comes back: it can find A again only through instance 2.
     await b.disconnect()
-    await waitFor('A notices that B left', async () => (await a.peerCount()) === 0, {
-      timeoutMs: 30_000,
-    })
+    await expect
+      .poll(() => a.peerCount(), { message: 'A notices that B left', timeout: 30_000 })
+      .toBe(0)
     await b.insert('B, while away. ')
     await b.connect()
     await Promise.all([waitForPeers(a, 1), waitForPeers(b, 1)])

@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from 'vitest'
 import { ChunkedDataChannel, ChunkingError, type ChunkingOptions } from '../../../src/sync/chunked'
 import { encodeDataFrame, encodeHello } from '../../../src/sync/chunked/framing'
 import { CHUNK_PAYLOAD_BYTES, HELLO_MAGIC } from '../../../src/protocol/chunking'
-import { waitFor } from '../../helpers/wait-for'
 import {
   fakePair,
   flushAll,
@@ -138,9 +137,9 @@ describe('ChunkedDataChannel', () => {
     pair.b.channel.binaryType = 'blob'
     pair.a.channel.send(new Blob([pattern(50_000, 3)]))
     pair.a.channel.send('after the blob')
-    await waitFor('the blob and the string after it', () => {
+    await vi.waitFor(() => {
       flush(pair)
-      return pair.b.messages.length === 2
+      expect(pair.b.messages, 'the blob and the string after it').toHaveLength(2)
     })
     const [blob, text] = pair.b.messages
     expect(blob).toBeInstanceOf(Blob)
@@ -246,8 +245,9 @@ describe('ChunkedDataChannel', () => {
       const a = side(rawA, { helloTimeoutMs: 30 })
       rawA.open()
       rawB.open()
-      await waitFor('hello timeout', () => a.errors.length > 0, { timeoutMs: 5000, intervalMs: 5 })
-      expect(a.errors.map((e) => e.reason)).toEqual(['hello-timeout'])
+      await expect
+        .poll(() => a.errors.map((e) => e.reason), { timeout: 5000, interval: 5 })
+        .toEqual(['hello-timeout'])
       expect(a.events).toEqual(['error', 'close'])
     })
 
@@ -293,14 +293,13 @@ describe('ChunkedDataChannel', () => {
       const highWaterMark = 32 * 1024
       const pair = connect({ highWaterMark, pollIntervalMs: 1 }, { lowEvent: false })
       pair.a.channel.send(pattern(500_000, 4))
-      await waitFor(
-        '500 kB over a polling channel',
+      await vi.waitFor(
         () => {
           pair.a.raw.flush(2)
           pair.b.raw.flush()
-          return pair.b.messages.length === 1
+          expect(pair.b.messages, '500 kB over a polling channel').toHaveLength(1)
         },
-        { timeoutMs: 10_000, intervalMs: 1 },
+        { timeout: 10_000, interval: 1 },
       )
       expect(pair.a.raw.maxBuffered).toBeLessThanOrEqual(highWaterMark)
       expect(asBytes(pair.b.messages[0]).equals(Buffer.from(pattern(500_000, 4)))).toBe(true)
@@ -312,13 +311,12 @@ describe('ChunkedDataChannel', () => {
       const pair = connect({ retryDelayMs: 1 })
       pair.a.raw.failSends = 2
       pair.a.channel.send(pattern(50_000, 5))
-      await waitFor(
-        'the retried message',
+      await vi.waitFor(
         () => {
           flush(pair)
-          return pair.b.messages.length === 1
+          expect(pair.b.messages, 'the retried message').toHaveLength(1)
         },
-        { timeoutMs: 5000, intervalMs: 2 },
+        { timeout: 5000, interval: 2 },
       )
       expect(asBytes(pair.b.messages[0]).equals(Buffer.from(pattern(50_000, 5)))).toBe(true)
       expect(pair.a.errors).toEqual([])
@@ -328,11 +326,9 @@ describe('ChunkedDataChannel', () => {
       const pair = connect({ retryDelayMs: 1, maxSendRetries: 2 })
       pair.a.raw.failSends = 1000
       pair.a.channel.send('lost?')
-      await waitFor('send-failed', () => pair.a.errors.length > 0, {
-        timeoutMs: 5000,
-        intervalMs: 2,
-      })
-      expect(pair.a.errors.map((e) => e.reason)).toEqual(['send-failed'])
+      await expect
+        .poll(() => pair.a.errors.map((e) => e.reason), { timeout: 5000, interval: 2 })
+        .toEqual(['send-failed'])
       expect(pair.a.reported.map((e) => e.reason)).toEqual(['send-failed'])
       expect(pair.a.errors[0]?.message).toContain('3 time(s)')
       expect(pair.a.channel.readyState).toBe('closed')

@@ -1,5 +1,5 @@
 import 'fake-indexeddb/auto'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import {
   claimStore,
@@ -9,7 +9,9 @@ import {
   openStore,
   UpdateWriter,
 } from '../../../src/sync/idb-store'
-import { waitFor } from '../../helpers/wait-for'
+
+/** How long a poll waits for what the test expects (the project's default is 1 s). */
+const WAIT = { timeout: 10_000 }
 
 // Logic of the IndexedDB engine against fake-indexeddb. The browser behaviours (durability on
 // tab close, two tabs) are proven in real Chromium by the e2e suite.
@@ -58,12 +60,10 @@ describe('IndexedDB document store', () => {
     text.insert(0, 'a')
     text.insert(1, 'b')
     text.insert(2, 'c')
-    await waitFor('durable', () => durable.length > 0)
-    expect(durable).toEqual([3])
+    await expect.poll(() => durable, { message: 'durable', ...WAIT }).toEqual([3])
     expect(await rowCount(db)).toBe(1)
     text.insert(3, 'd')
-    await waitFor('second write durable', () => durable.length > 1)
-    expect(durable).toEqual([3, 4])
+    await expect.poll(() => durable, { message: 'second write durable', ...WAIT }).toEqual([3, 4])
     db.close()
   })
 
@@ -75,7 +75,7 @@ describe('IndexedDB document store', () => {
     writerFor(first, doc, durable)
     for (let i = 0; i < 20; i++) {
       doc.getText('t').insert(0, `line ${i}\n`)
-      await waitFor('row durable', () => durable.length === i + 1)
+      await expect.poll(() => durable, { message: 'row durable', ...WAIT }).toHaveLength(i + 1)
     }
     expect(await rowCount(first)).toBe(20)
     first.close()
@@ -132,7 +132,10 @@ describe('IndexedDB document store', () => {
     writerFor(dbB, docB, durableB)
     docA.getText('t').insert(0, 'from A ')
     docB.getText('t').insert(0, 'from B ')
-    await waitFor('both durable', () => durableA.length > 0 && durableB.length > 0)
+    await vi.waitFor(() => {
+      expect(durableA, 'A durable').not.toEqual([])
+      expect(durableB, 'B durable').not.toEqual([])
+    }, WAIT)
     await writerA.compact()
     expect(await rowCount(dbA)).toBe(1)
     const fresh = new Y.Doc()
@@ -162,8 +165,10 @@ describe('IndexedDB document store', () => {
       await Promise.resolve() // one task boundary per edit: one row each
       await new Promise((resolve) => setTimeout(resolve, 0))
     }
-    await waitFor('all durable', () => durable.at(-1) === COMPACT_AFTER_ROWS + 5)
-    await waitFor('compacted', async () => (await rowCount(db)) < 20)
+    await expect
+      .poll(() => durable.at(-1), { message: 'all durable', ...WAIT })
+      .toBe(COMPACT_AFTER_ROWS + 5)
+    await expect.poll(() => rowCount(db), { message: 'compacted', ...WAIT }).toBeLessThan(20)
     db.close()
   })
 })

@@ -1,7 +1,9 @@
 import * as bc from 'lib0/broadcastchannel'
 import { describe, expect, it } from 'vitest'
 import { ignoreOwnBroadcasts, type BroadcastRoom } from '../../../src/sync/own-broadcasts'
-import { waitFor } from '../../helpers/wait-for'
+
+/** How long a poll waits for what the test expects (the project's default is 1 s). */
+const WAIT = { timeout: 10_000 }
 
 // Node has BroadcastChannel, so lib0's broadcastchannel behaves here as in a browser tab: its
 // publish() calls this realm's subscribers synchronously, and another BroadcastChannel object of
@@ -41,7 +43,9 @@ describe('own broadcasts', () => {
       bc.publish(room.name, bytes('mine'))
       expect(room.heard).toEqual([])
       otherTab.postMessage(bytes('theirs'))
-      await waitFor('the other tab is heard', () => room.heard.length === 1)
+      await expect
+        .poll(() => room.heard, { message: 'the other tab is heard', ...WAIT })
+        .toHaveLength(1)
       expect(room.heard).toEqual(['theirs from broadcastchannel'])
 
       // y-webrtc's disconnect() and connect() use whatever `_bcSubscriber` holds.
@@ -49,7 +53,9 @@ describe('own broadcasts', () => {
       bc.subscribe(room.name, room._bcSubscriber)
       bc.publish(room.name, bytes('mine again'))
       otherTab.postMessage(bytes('theirs again'))
-      await waitFor('the other tab is heard again', () => room.heard.length === 2)
+      await expect
+        .poll(() => room.heard, { message: 'the other tab is heard again', ...WAIT })
+        .toHaveLength(2)
       expect(room.heard).toEqual([
         'theirs from broadcastchannel',
         'theirs again from broadcastchannel',
