@@ -2,9 +2,8 @@ import { DocumentCatalog } from './doc/catalog'
 import { shareLink } from './share/link'
 import { removeLocalCopy } from './sync/local'
 import { openDocumentSession } from './sync/session'
-import { resolveSignalingUrls } from './sync/signaling-urls'
 import { loadAppConfig, rememberedAppConfig } from './sync/app-config'
-import { resolveStoreUrls } from './sync/store-urls'
+import { readConfiguration } from './sync/configuration'
 import { startApp } from './ui/app'
 import { loadIdentity, saveIdentity } from './ui/identity'
 import { showUpdatePrompt } from './ui/update-prompt'
@@ -17,16 +16,18 @@ import './ui/styles.css'
 const root = document.getElementById('app')
 if (!root) throw new Error('index.html must contain <div id="app">')
 
-const signalingUrls = resolveSignalingUrls(
-  window.location,
-  import.meta.env.VITE_SIGNALING_URLS as string | undefined,
-)
+// An unusable setting (a malformed ?signaling= or ?store=, a bad build variable) comes back as a
+// problem, never as an exception: the app shell shows it instead of a blank page (rule SYNC-3).
+const {
+  signalingUrls,
+  storeUrls,
+  problem: configurationProblem,
+} = readConfiguration(window.location, {
+  signaling: import.meta.env.VITE_SIGNALING_URLS as string | undefined,
+  store: import.meta.env.VITE_STORE_URLS as string | undefined,
+})
 const warn = (message: string, error?: unknown): void =>
   console.warn(`[meshpad] ${message}`, error ?? '')
-const storeUrls = resolveStoreUrls(
-  window.location,
-  import.meta.env.VITE_STORE_URLS as string | undefined,
-)
 // The operator's STUN/TURN servers: the last answer at once when there is one (and a fresh one
 // for next time), else the server is asked first, for at most 1.5 s.
 const remembered = rememberedAppConfig(localStorage)
@@ -36,6 +37,7 @@ let identity = loadIdentity(localStorage)
 
 startApp({
   root,
+  configurationProblem,
   catalog: new DocumentCatalog(localStorage, warn),
   openSession: (address) =>
     openDocumentSession(address, {

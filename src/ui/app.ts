@@ -2,6 +2,8 @@ import type { CatalogEntry, DocumentCatalog } from '../doc/catalog'
 import type { PeerIdentity } from '../editor/create-editor'
 import { parseDocumentHash, ShareLinkError, type DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
+import type { ConfigurationProblem } from '../sync/configuration'
+import { renderConfigurationProblem } from './configuration-problem'
 import { h } from './dom'
 import { renderDocument } from './document-view'
 import { renderHome } from './home'
@@ -11,6 +13,8 @@ import { renderHome } from './home'
 
 export interface AppDeps {
   readonly root: HTMLElement
+  /** An unusable start-up setting: shown in place of the app, and nothing opens (SYNC-3). */
+  readonly configurationProblem?: ConfigurationProblem | null
   readonly catalog: DocumentCatalog
   readonly openSession: (address: DocAddress) => DocumentSession
   readonly removeLocalCopy: (entry: CatalogEntry) => Promise<void>
@@ -20,6 +24,10 @@ export interface AppDeps {
 }
 
 export function startApp(deps: AppDeps): void {
+  if (deps.configurationProblem) {
+    deps.root.replaceChildren(renderConfigurationProblem(deps.configurationProblem))
+    return
+  }
   const view = h('div', { class: 'view' })
   const toast = h('div', { class: 'toast', role: 'status', 'data-testid': 'toast', hidden: true })
   deps.root.replaceChildren(view, toast)
