@@ -21,6 +21,9 @@ import { TokenBucket } from '../signaling/token-bucket'
 import type { StoreMetrics } from './metrics'
 import type { AppendOutcome, CompactOutcome, EntryStore } from './store'
 
+/** Puts a connection may have waiting for the store before further ones are refused. */
+const MAX_WAITING_PUTS = 64
+
 export interface StoreSubscriber {
   readonly id: number
   /** Sends a frame someone else caused (a stored entry or an ephemeral one). */
@@ -47,6 +50,9 @@ export class StoreConnection implements StoreSubscriber {
   private queue: Promise<void> = Promise.resolve()
   private readonly bucket: TokenBucket
   private closing = false
+  private waiting = 0
+  /** What the welcome left queued; live frames may pile up this much more before a drop. */
+  private welcomeBytes = 0
   answeredPing = true
 
   constructor(
@@ -93,10 +99,9 @@ export class StoreConnection implements StoreSubscriber {
 
   private send(frame: Uint8Array): void {
     // A subscriber that cannot keep up is dropped rather than buffered without bound.
-    const limit = Math.max(
-      this.host.config.maxBufferedBytes,
-      2 * this.host.config.storeMaxEntryBytes,
-    )
+    const limit =
+      this.welcomeBytes +
+      Math.max(this.host.config.maxBufferedBytes, 2 * this.host.config.storeMaxEntryBytes)
     if (this.ws.bufferedAmount + frame.length > limit) {
       this.close('slow-consumer')
       return
@@ -124,9 +129,18 @@ export class StoreConnection implements StoreSubscriber {
       return
     }
     const message = parsed.value
+    // Puts wait their turn (acks leave in order); a client that outruns the store is answered
+    // at once instead of having its frames held here without bound.
+    if (message.type === 'put' && this.waiting >= MAX_WAITING_PUTS) {
+      this.reject(message.requestId, 'rate-limited', `more than ${MAX_WAITING_PUTS} puts waiting`)
+      return
+    }
+    if (message.type === 'put') this.waiting += 1
     this.queue = this.queue
       .then(() =>
-        message.type === 'hello' ? this.hello(message) : this.put(message.requestId, message.entry),
+        message.type === 'hello'
+          ? this.hello(message)
+          : this.put(message.requestId, message.entry).finally(() => (this.waiting -= 1)),
       )
       .catch((error: unknown) => {
         this.host.log.error({ conn: this.id, err: error }, 'store handler failed')
@@ -157,12 +171,19 @@ export class StoreConnection implements StoreSubscriber {
       return ok
     }
     const snapshot = read?.snapshot && valid(read.snapshot) ? read.snapshot : null
-    this.reply({
-      type: 'welcome',
-      head: read?.head ?? 0,
-      snapshot: snapshot ? { seq: snapshot.seq, entry: snapshot.bytes } : null,
-      updates: (read?.updates ?? []).filter(valid).map((u) => ({ seq: u.seq, entry: u.bytes })),
-    })
+    // The welcome is the answer the client asked for, as large as the document (bounded by
+    // STORE_MAX_DOCUMENT_BYTES): it is not held to the slow-consumer bound, which is for live
+    // frames piling up behind it.
+    if (this.closing) return
+    this.ws.send(
+      encodeServerMessage({
+        type: 'welcome',
+        head: read?.head ?? 0,
+        snapshot: snapshot ? { seq: snapshot.seq, entry: snapshot.bytes } : null,
+        updates: (read?.updates ?? []).filter(valid).map((u) => ({ seq: u.seq, entry: u.bytes })),
+      }),
+    )
+    this.welcomeBytes = this.ws.bufferedAmount
     this.welcomed = true
     for (const frame of this.early) this.send(frame)
     this.early = []

@@ -18,6 +18,7 @@ import type { Logger } from '../log'
 import { StoreConnection, type StoreSubscriber } from './connection'
 import type { StoreMetrics } from './metrics'
 import type { EntryStore } from './store'
+import { clientAddress } from '../signaling/hub'
 
 interface Room {
   readonly verifyKey: Uint8Array
@@ -31,6 +32,7 @@ const EXPIRE_EVERY_MS = 60 * 60 * 1000
 export class AlwaysOnHub {
   private readonly wss: WebSocketServer
   private readonly connections = new Set<StoreConnection>()
+  private readonly perAddress = new Map<string, number>()
   private readonly rooms = new Map<string, Room>()
   private readonly heartbeat: NodeJS.Timeout
   private readonly expiry: NodeJS.Timeout | null
@@ -80,24 +82,33 @@ export class AlwaysOnHub {
       return
     }
     socket.on('error', () => socket.destroy())
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws))
+    const address = clientAddress(request, this.ctx.config.trustProxy)
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.accept(ws, address))
   }
 
-  private accept(ws: WebSocket): void {
+  private accept(ws: WebSocket, address: string): void {
     const { config, log } = this.ctx
     ws.on('error', (error: Error & { code?: string }) => {
+      // ws has closed the socket with the standard code (1009 too large, 1007 bad UTF-8, ...).
       this.ctx.metrics.rejections.inc({
-        reason:
-          error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-            ? 'entry-too-large'
-            : 'malformed-entry',
+        reason: error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'too-large' : 'bad-frame',
       })
       log.info({ code: error.code }, 'store connection failed')
     })
-    if (this.connections.size >= config.maxConnections) {
-      ws.close(STORE_CLOSE_CODES['too-many-connections'], 'too-many-connections: server-full')
+    const fromAddress = this.perAddress.get(address) ?? 0
+    const full = this.connections.size >= config.maxConnections
+    if (full || fromAddress >= config.maxConnectionsPerIp) {
+      const detail = full ? 'server-full' : 'per-address'
+      this.ctx.metrics.rejections.inc({ reason: 'too-many-connections' })
+      ws.close(STORE_CLOSE_CODES['too-many-connections'], `too-many-connections: ${detail}`)
       return
     }
+    this.perAddress.set(address, fromAddress + 1)
+    ws.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1
+      if (left <= 0) this.perAddress.delete(address)
+      else this.perAddress.set(address, left)
+    })
     const connection = new StoreConnection(this.nextId++, ws, {
       config,
       store: this.ctx.store,

@@ -259,6 +259,7 @@ export function decodeServerMessage(bytes: Uint8Array): ParseResult<ServerMessag
 /** Why an always-on peer closes a /store connection: one closed set, code and reason text. */
 export const STORE_CLOSE_CODES = {
   'going-away': 1001,
+  'invalid-utf8': 1007,
   'too-large': 1009,
   'internal-error': 1011,
   'bad-frame': 4400,

@@ -21,6 +21,8 @@ export const PARENT_BYTES = 32
 export const NONCE_BYTES = 24
 export const SIGNATURE_BYTES = 64
 export const ENTRY_ID_BYTES = 32
+/** version, kind, parent, covers (1 byte at least), nonce, length (1 byte at least), signature */
+const MIN_ENTRY_BYTES = 1 + 1 + PARENT_BYTES + 1 + NONCE_BYTES + 1 + SIGNATURE_BYTES
 
 export const ENTRY_KINDS = ['update', 'snapshot', 'ephemeral'] as const
 export type EntryKind = (typeof ENTRY_KINDS)[number]
@@ -114,6 +116,11 @@ export function parseEntry(
 ): ParseResult<Entry, EntryRejection> {
   if (bytes.length > maxBytes) {
     return fail('entry-too-large', `${bytes.length} bytes, limit ${maxBytes}`)
+  }
+  // lib0 reads past the end as undefined rather than throwing: anything shorter than the
+  // smallest possible entry is truncated, whatever its first bytes say.
+  if (bytes.length < MIN_ENTRY_BYTES) {
+    return fail('malformed-entry', `${bytes.length} bytes, shorter than any entry`)
   }
   try {
     const decoder = decoding.createDecoder(bytes)

@@ -1,7 +1,7 @@
 import * as Y from 'yjs'
 import { applyAwarenessUpdate, encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
 import type { PutRejection, ServerMessage, WelcomeMessage } from '../../protocol/always-on'
-import { entryId, NO_PARENT, type EntryKind } from '../../protocol/entry'
+import { entryId, NO_PARENT, sameBytes, type EntryKind } from '../../protocol/entry'
 import type { DocKeys } from '../../share/keys'
 import { openEntry, sealEntry, type OpenedEntry } from './crypto'
 import { decodePayload, encodePayload } from './payload'
@@ -69,6 +69,8 @@ export class StoreReplicator {
   private readonly view = new ServerView()
   private snapshotId: Uint8Array = NO_PARENT
   private snapshotSize = 0
+  /** Ids of the entries of the current log (since the snapshot), for replay detection. */
+  private knownIds = new Set<string>()
   private sinceSnapshot: { seq: number; size: number }[] = []
   private watermark = 0
   private readonly ahead = new Set<number>()
@@ -221,8 +223,24 @@ export class StoreReplicator {
   }
 
   /** Applies a stored entry's content; false when it cannot be proven or read. */
-  private apply(seq: number, bytes: Uint8Array): void {
+  /**
+   * Applies a stored entry's content. Live entries must also fit the log as this browser knows
+   * it: an update on the current snapshot, a snapshot on the current one, an id not seen before.
+   * A genuine old entry replayed under a new sequence number (by anyone who can inject frames)
+   * would otherwise make this browser skip the real entry of that number. Returns false for an
+   * entry that was dropped.
+   */
+  private apply(seq: number, bytes: Uint8Array, live = false): boolean {
     const entry = this.open(bytes)
+    if (entry && live) {
+      const known = this.knownIds.has(idKey(entry.id))
+      if (known || !sameBytes(entry.parent, this.snapshotId)) {
+        this.rejectedEntries += 1
+        this.options.warn('Dropped a live entry from an always-on peer that does not fit the log.')
+        return false
+      }
+    }
+    if (entry) this.knownIds.add(idKey(entry.id))
     const payload = entry ? decodePayload(entry.payload) : null
     if (entry && payload === null) {
       this.rejectedEntries += 1
@@ -233,9 +251,7 @@ export class StoreReplicator {
         if (entry.kind === 'snapshot' && payload.type === 'state-v2') {
           Y.applyUpdateV2(this.options.doc, payload.update, this)
           this.view.add(Y.convertUpdateFormatV2ToV1(payload.update))
-          this.snapshotId = entry.id
-          this.snapshotSize = entry.size
-          this.sinceSnapshot = this.sinceSnapshot.filter((item) => item.seq > entry.covers)
+          this.adoptSnapshot(entry.id, entry.size, entry.covers)
         } else if (entry.kind === 'update' && payload.type === 'update-v1') {
           Y.applyUpdate(this.options.doc, payload.update, this)
           this.view.add(payload.update)
@@ -251,6 +267,14 @@ export class StoreReplicator {
         )
       }
     }
+    return entry !== null
+  }
+
+  private adoptSnapshot(id: Uint8Array, size: number, covers: number): void {
+    this.snapshotId = id
+    this.snapshotSize = size
+    this.sinceSnapshot = this.sinceSnapshot.filter((item) => item.seq > covers)
+    this.knownIds = new Set([idKey(id)])
   }
 
   private welcome(message: WelcomeMessage): void {
@@ -258,6 +282,7 @@ export class StoreReplicator {
       this.view.reset()
       this.sinceSnapshot = []
       this.snapshotId = NO_PARENT
+      this.knownIds = new Set()
       this.apply(message.snapshot.seq, message.snapshot.entry)
     }
     for (const item of message.updates) this.apply(item.seq, item.entry)
@@ -277,7 +302,7 @@ export class StoreReplicator {
 
   private receive(seq: number, bytes: Uint8Array): void {
     if (seq <= this.watermark || this.ahead.has(seq)) return
-    this.apply(seq, bytes)
+    if (!this.apply(seq, bytes, true)) return
     this.note(seq)
     this.maybeCompact()
   }
@@ -352,10 +377,9 @@ export class StoreReplicator {
       this.sinceSnapshot.push({ seq, size: upload.size })
     } else if (upload.kind === 'snapshot') {
       this.compacting = null
-      this.snapshotId = upload.id
-      this.snapshotSize = upload.size
-      this.sinceSnapshot = this.sinceSnapshot.filter((item) => item.seq > upload.covers)
+      this.adoptSnapshot(upload.id, upload.size, upload.covers)
     }
+    if (upload.kind === 'update') this.knownIds.add(idKey(upload.id))
     if (upload.kind !== 'ephemeral') this.note(seq)
     this.lastRefusal = null
     this.options.onChange()
@@ -479,4 +503,10 @@ export class StoreReplicator {
       this.options.warn('Dropped presence from an always-on peer that does not apply.', error)
     }
   }
+}
+
+function idKey(id: Uint8Array): string {
+  let key = ''
+  for (const byte of id) key += byte.toString(16).padStart(2, '0')
+  return key
 }
