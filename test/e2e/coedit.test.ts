@@ -20,7 +20,7 @@ async function twoPeersOnOneDocument(): Promise<{ ada: Peer; grace: Peer; link: 
 }
 
 describe('co-editing between two browser profiles', () => {
-  test('SYNC-1 two browser profiles co-edit live', async () => {
+  test('[SYNC-1] two browser profiles co-edit live', async () => {
     const ada = await e2e.newPeer('ada')
     const link = await ada.createDocument()
     await ada.typeInEditor('Agenda for Monday')
@@ -44,7 +44,7 @@ describe('co-editing between two browser profiles', () => {
     expect(await ada.editorBlocks()).toEqual(await grace.editorBlocks())
   })
 
-  test('EDIT-3 bold in one peer is bold in the other', async () => {
+  test('[EDIT-3] bold in one peer is bold in the other', async () => {
     const { ada, grace } = await twoPeersOnOneDocument()
     await ada.typeInEditor('plain ')
     await ada.byTestId('bold').click()
@@ -71,7 +71,7 @@ describe('co-editing between two browser profiles', () => {
     await expect.poll(() => grace.editorHtml(), { timeout: 10_000 }).toMatch(link)
   })
 
-  test('AWARE-1 the other peer’s caret and name are visible', async () => {
+  test('[AWARE-1] the other peer’s caret and name are visible', async () => {
     const { ada, grace } = await twoPeersOnOneDocument()
     await ada.setUserName('Ada Lovelace')
     await grace.setUserName('Grace Hopper')
@@ -96,7 +96,7 @@ describe('co-editing between two browser profiles', () => {
     expect(await labelsIn(ada)()).not.toContain('Ada Lovelace')
   })
 
-  test('UNDO-1 undo removes only my own typing', async () => {
+  test('[UNDO-1] undo removes only my own typing', async () => {
     const { ada, grace } = await twoPeersOnOneDocument()
     await ada.typeInEditor('Shared notes')
     await grace.waitForText('Ada’s title', (t) => t === 'Shared notes')
@@ -124,7 +124,7 @@ describe('co-editing between two browser profiles', () => {
     await expect.poll(() => grace.editorBlocks(), { timeout: 15_000 }).toEqual(afterRedo)
   })
 
-  test('LINK-4 LINK-1 LINK-2 share link opens the same document in a second profile; no server sees its id or secret', async () => {
+  test('[LINK-4] [LINK-1] [LINK-2] share link opens the same document in a second profile; no server sees its id or secret', async () => {
     const ada = await e2e.newPeer('ada')
     const link = await ada.createDocument()
     // The share link is this page's own address: same origin, same /#/d/<docId>/<secret>.
@@ -151,7 +151,7 @@ describe('co-editing between two browser profiles', () => {
     expect(sentToServer.filter((s) => s.includes(secret) || s.includes(docId))).toEqual([])
   })
 
-  test('AWARE-2 my name is remembered in this browser', async () => {
+  test('[AWARE-2] my name is remembered in this browser', async () => {
     const ada = await e2e.newPeer('ada')
     await ada.createDocument()
     const input = ada.byTestId('user-name')

@@ -26,7 +26,7 @@ async function pasteHtml(peer: Peer, html: string): Promise<void> {
 }
 
 describe('editing', () => {
-  it('EDIT-5 an empty document shows a placeholder', async () => {
+  it('[EDIT-5] an empty document shows a placeholder', async () => {
     const a = await e2e.newPeer('A')
     await a.createDocument()
     const placeholder = await a.page
@@ -35,7 +35,7 @@ describe('editing', () => {
     expect(placeholder).toMatch(/Start writing/)
   })
 
-  it('EDIT-1 shortcuts and toolbar make every mark and block, and the toolbar shows what is active', async () => {
+  it('[EDIT-1] shortcuts and toolbar make every mark and block, and the toolbar shows what is active', async () => {
     const a = await e2e.newPeer('A')
     await a.createDocument()
     await a.typeInEditor('Title')
@@ -79,7 +79,7 @@ describe('editing', () => {
     expect(html).toMatch(/after the rule<br>next line/)
   })
 
-  it('EDIT-6 typing lands at the caret in new blocks and in blocks reached past the fold', async () => {
+  it('[EDIT-6] typing lands at the caret in new blocks and in blocks reached past the fold', async () => {
     const a = await e2e.newPeer('A')
     await a.createDocument()
     // Enter then type at once, well past the bottom of the window: each new block is typed into
@@ -117,7 +117,7 @@ describe('editing', () => {
     expect(await a.editorBlocks()).toEqual(written.map((line) => `<${line}>`))
   })
 
-  it('EDIT-2 the link button accepts https and refuses javascript:, which never becomes a live link', async () => {
+  it('[EDIT-2] the link button accepts https and refuses javascript:, which never becomes a live link', async () => {
     const a = await e2e.newPeer('A')
     await a.createDocument()
     await a.typeInEditor('click here')
@@ -133,7 +133,7 @@ describe('editing', () => {
     expect(await pressed(a, 'link')).toBe('true')
   })
 
-  it('EDIT-4 EDIT-2 pasted HTML is reduced to the schema and never runs', async () => {
+  it('[EDIT-4] [EDIT-2] pasted HTML is reduced to the schema and never runs', async () => {
     const a = await e2e.newPeer('A')
     await a.createDocument()
     await a.focusEditor()

@@ -32,7 +32,7 @@ describe('signaling failover across Redis-joined instances', () => {
     await redis.stop()
   })
 
-  it('SYNC-4 SIG-SCALE-2 an instance dies: connected peers keep syncing and a newcomer still finds them', async () => {
+  it('[SYNC-4] [SIG-SCALE-2] an instance dies: connected peers keep syncing and a newcomer still finds them', async () => {
     const signaling = `?signaling=${first.signalUrl},${second.signalUrl}`
     // Every peer loads the app from the second instance (it survives); all signal via the first.
     const origin = second.url.replace(/\/$/, '')

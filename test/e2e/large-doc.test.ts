@@ -20,7 +20,7 @@ const e2e = useE2E()
 const CHROMIUM_MAX_MESSAGE = 262_144
 
 describe('large documents between two browser profiles', () => {
-  test('LARGE-1 CHUNK-1 a document larger than 256 KiB reaches a new Chromium peer, who can go to its end and type there', async () => {
+  test('[LARGE-1] [CHUNK-1] a document larger than 256 KiB reaches a new Chromium peer, who can go to its end and type there', async () => {
     const trace = loadTrace('automerge-paper')
     const { state, text } = traceState(trace)
     expect(text).toBe(trace.endContent)

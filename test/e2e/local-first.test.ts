@@ -6,7 +6,7 @@ import { useE2E } from './helpers/harness'
 const e2e = useE2E()
 
 describe('local first', () => {
-  test('LOCAL-1 LOCAL-2 reload restores the document from IndexedDB after the other peer left, with no network', async () => {
+  test('[LOCAL-1] [LOCAL-2] reload restores the document from IndexedDB after the other peer left, with no network', async () => {
     const ada = await e2e.newPeer('ada')
     const link = await ada.createDocument()
     const grace = await e2e.newPeer('grace')
@@ -36,7 +36,7 @@ describe('local first', () => {
     await grace.waitForDataState('saved-status', 'saved')
   })
 
-  test('LIST-1 DOC-2 a new document appears in the document list, titled by its first line', async () => {
+  test('[LIST-1] [DOC-2] a new document appears in the document list, titled by its first line', async () => {
     const ada = await e2e.newPeer('ada')
     await ada.openHome()
     const before = await ada.byTestId('document-item').count()
@@ -67,7 +67,7 @@ describe('local first', () => {
     expect(ada.page.url()).toContain(docId)
   })
 
-  test('LIST-2 removing a document asks first, then drops it and its local copy', async () => {
+  test('[LIST-2] removing a document asks first, then drops it and its local copy', async () => {
     const ada = await e2e.newPeer('ada')
     const link = await ada.createDocument()
     await ada.typeInEditor('Short-lived')
@@ -92,7 +92,7 @@ describe('local first', () => {
     expect(await ada.editorText()).toBe('')
   })
 
-  test('LINK-6 a malformed link is refused with a reason and nothing is created', async () => {
+  test('[LINK-6] a malformed link is refused with a reason and nothing is created', async () => {
     const ada = await e2e.newPeer('ada')
     await ada.page.goto(`${e2e.appUrl}/#/d/not-a-real-id/short`)
     const refusal = ada.byTestId('broken-link')

@@ -37,7 +37,7 @@ async function identical(
 }
 
 describe('offline work and rejoining', () => {
-  it('RECON-1 CONV-4 A goes offline, both edit one paragraph, A returns: both texts, identical', async () => {
+  it('[RECON-1] [CONV-4] A goes offline, both edit one paragraph, A returns: both texts, identical', async () => {
     const a = await e2e.newPeer('A')
     const b = await e2e.newPeer('B')
     const link = await a.createDocument()
@@ -61,7 +61,7 @@ describe('offline work and rejoining', () => {
     await a.waitForDataState('sync-status', 'connected')
   })
 
-  it('RECON-1 three peers converge while one of them keeps dropping and rejoining', async () => {
+  it('[RECON-1] three peers converge while one of them keeps dropping and rejoining', async () => {
     const a = await e2e.newPeer('A')
     const b = await e2e.newPeer('B')
     const c = await e2e.newPeer('C')
@@ -86,7 +86,7 @@ describe('offline work and rejoining', () => {
     )
   })
 
-  it('SAVE-1 text typed right before the tab closes is there when the document is reopened', async () => {
+  it('[SAVE-1] text typed right before the tab closes is there when the document is reopened', async () => {
     const a = await e2e.newPeer('A')
     const link = await a.createDocument()
     // Nothing else may hold the document in memory: the reopened tab must read it from storage,
@@ -113,7 +113,7 @@ describe('offline work and rejoining', () => {
     }
   })
 
-  it('SYNC-2 SAVE-4 two tabs of one browser stay in sync, with and without the network', async () => {
+  it('[SYNC-2] [SAVE-4] two tabs of one browser stay in sync, with and without the network', async () => {
     const a = await e2e.newPeer('A')
     const link = await a.createDocument()
     const second = await a.openTab('A, tab 2')
@@ -158,7 +158,7 @@ describe('signaling server down', () => {
     await server.stop()
   })
 
-  it('OFFLINE-1 RECON-1 with the server stopped the app reloads from cache, and edits reach B when it returns', async () => {
+  it('[OFFLINE-1] [RECON-1] with the server stopped the app reloads from cache, and edits reach B when it returns', async () => {
     const a = await Peer.open(browser, server.url.replace(/\/$/, ''), 'A')
     const b = await Peer.open(browser, server.url.replace(/\/$/, ''), 'B')
     peers.push(a, b)

@@ -6,7 +6,7 @@ import { useE2E } from './helpers/harness'
 const e2e = useE2E()
 
 describe('status, people and sharing', () => {
-  it('AWARE-3 STATUS-2 LINK-5 each sees the other in the people list, one peer, and copies the link', async () => {
+  it('[AWARE-3] [STATUS-2] [LINK-5] each sees the other in the people list, one peer, and copies the link', async () => {
     const a = await e2e.newPeer('A')
     const b = await e2e.newPeer('B')
     const link = await a.createDocument()
@@ -34,7 +34,7 @@ describe('status, people and sharing', () => {
     expect(await a.page.evaluate(() => navigator.clipboard.readText())).toBe(link)
   })
 
-  it('LINK-7 a link reusing a known id with another secret is refused; the document is untouched', async () => {
+  it('[LINK-7] a link reusing a known id with another secret is refused; the document is untouched', async () => {
     const a = await e2e.newPeer('A')
     const link = await a.createDocument()
     await a.typeInEditor('The real document.')
@@ -50,7 +50,7 @@ describe('status, people and sharing', () => {
     await a.waitForText('the real document is intact', (text) => text === 'The real document.')
   })
 
-  it('STATUS-3 SAVE-3 a corrupt stored row is set aside, the user is told, and the rest opens', async () => {
+  it('[STATUS-3] [SAVE-3] a corrupt stored row is set aside, the user is told, and the rest opens', async () => {
     const a = await e2e.newPeer('A')
     const link = await a.createDocument()
     await a.typeInEditor('Text that must survive.')

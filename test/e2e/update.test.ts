@@ -32,7 +32,7 @@ describe('app updates', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('OFFLINE-2 a new version is offered with a reload, and the document is untouched', async () => {
+  it('[OFFLINE-2] a new version is offered with a reload, and the document is untouched', async () => {
     peer = await Peer.open(browser, server.url.replace(/\/$/, ''), 'A')
     const link = await peer.createDocument()
     await peer.typeInEditor('Written before the update.')

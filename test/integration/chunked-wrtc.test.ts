@@ -86,7 +86,7 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     expect(delivered).toBe(false)
   })
 
-  it('CHUNK-1 0 B, 300 KB and 20 MB arrive intact, in order, both ways', async () => {
+  it('[CHUNK-1] 0 B, 300 KB and 20 MB arrive intact, in order, both ways', async () => {
     const pair = await channelPair(chunkingWrtc(realWrtc))
     const messages = [new Uint8Array(0), pattern(300_000, 1), pattern(20 * 1024 * 1024, 2)]
     const atB = receive(pair.b, messages.length)
@@ -101,7 +101,7 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     expect(pair.a.readyState).toBe('open')
   })
 
-  it('CHUNK-1 a 1 MB message passes through simple-peer with wrtc: chunkingWrtc(wrtc) on both sides', async () => {
+  it('[CHUNK-1] a 1 MB message passes through simple-peer with wrtc: chunkingWrtc(wrtc) on both sides', async () => {
     const wrtc = chunkingWrtc(realWrtc)
     const { a, b } = peerPair(wrtc, wrtc)
     await Promise.all([connected(a), connected(b)])
@@ -130,7 +130,7 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     chunks.forEach((c, i) => expect(Buffer.from(received[i]!).equals(Buffer.from(c))).toBe(true))
   })
 
-  it('CHUNK-1 a large Yjs state (a real editing trace + 2 MB of text) syncs through simple-peer + chunking', async () => {
+  it('[CHUNK-1] a large Yjs state (a real editing trace + 2 MB of text) syncs through simple-peer + chunking', async () => {
     const source = new Y.Doc()
     const text = source.getText('content')
     // friendsforever_flat (26k edits) rather than automerge-paper (260k): its replay costs 0.3 s
@@ -175,7 +175,7 @@ describe('chunked transport over real WebRTC (@roamhq/wrtc)', () => {
     expect(target.getText('content').toJSON()).toBe(text.toJSON())
   })
 
-  it('CHUNK-4 a stock (non-chunking) simple-peer is refused with a clear reason', async () => {
+  it('[CHUNK-4] a stock (non-chunking) simple-peer is refused with a clear reason', async () => {
     const reported: ChunkingError[] = []
     const chunking = chunkingWrtc(realWrtc, { onTransportError: (error) => reported.push(error) })
     const { a, b } = peerPair(chunking, realWrtc)

@@ -53,7 +53,7 @@ async function nodeText(peer: MeshpadNodePeer, expected: string): Promise<void> 
 }
 
 describe('large documents between a Node peer and a browser peer', () => {
-  test('LARGE-2 CHUNK-1 a Node peer and a browser peer exchange the automerge-paper document', async () => {
+  test('[LARGE-2] [CHUNK-1] a Node peer and a browser peer exchange the automerge-paper document', async () => {
     if (!server || !browser) throw new Error('setup failed')
     const expected = loadTrace('automerge-paper').endContent
     const link = freshLink(server.url.replace(/\/$/, ''))

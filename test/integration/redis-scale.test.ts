@@ -47,7 +47,7 @@ afterAll(async () => {
 })
 
 describe('signaling scale-out over Redis', () => {
-  it('SIG-SCALE-1: y-webrtc peers on different instances find each other through Redis and sync both ways', async () => {
+  it('[SIG-SCALE-1] y-webrtc peers on different instances find each other through Redis and sync both ways', async () => {
     const [one, two] = await Promise.all([startInstance(), startInstance()])
     const room = 'scale-two-instances'
     const [a, b] = await startPeersInTurn([
@@ -70,7 +70,7 @@ describe('signaling scale-out over Redis', () => {
     expect(text.length).toBe('typed on instance 1. typed on instance 2.'.length + 6)
   })
 
-  it('SIG-SCALE-2: killing the instance a peer signals through loses no room: it fails over to the other instance, finds its peer again, and a peer joining after the kill syncs', async () => {
+  it('[SIG-SCALE-2] killing the instance a peer signals through loses no room: it fails over to the other instance, finds its peer again, and a peer joining after the kill syncs', async () => {
     const [one, two] = await Promise.all([startInstance(), startInstance()])
     const room = 'scale-failover'
     // One signaling socket at a time, next URL when it dies (see NodePeer's `failover` mode:

@@ -61,15 +61,15 @@ export type AbuseCase = readonly [name: string, run: (target: AbuseTarget) => Pr
 
 export const ABUSE_CASES: readonly AbuseCase[] = [
   [
-    'SIG-3 malformed JSON',
+    '[SIG-3] malformed JSON',
     (t) => sendAndExpectClose(t, '{"type":"subscribe","topics":[', 'bad-frame', 'malformed-json'),
   ],
   [
-    'SIG-3 a JSON value that is not an object',
+    '[SIG-3] a JSON value that is not an object',
     (t) => sendAndExpectClose(t, '[1,2,3]', 'bad-frame', 'not-an-object'),
   ],
   [
-    'SIG-3 binary garbage in a binary frame',
+    '[SIG-3] binary garbage in a binary frame',
     (t) =>
       sendAndExpectClose(
         t,
@@ -79,27 +79,27 @@ export const ABUSE_CASES: readonly AbuseCase[] = [
       ),
   ],
   [
-    'SIG-3 an unknown message type',
+    '[SIG-3] an unknown message type',
     (t) => sendAndExpectClose(t, '{"type":"exec","cmd":"rm -rf /"}', 'bad-frame', 'unknown-type'),
   ],
   [
-    'SIG-3 topics of the wrong type',
+    '[SIG-3] topics of the wrong type',
     (t) => sendAndExpectClose(t, '{"type":"subscribe","topics":"room"}', 'bad-frame', 'bad-field'),
   ],
   [
-    'SIG-3 a topic that is a number',
+    '[SIG-3] a topic that is a number',
     (t) => sendAndExpectClose(t, '{"type":"subscribe","topics":[42]}', 'bad-frame', 'bad-field'),
   ],
   [
-    'SIG-3 a publish without a topic',
+    '[SIG-3] a publish without a topic',
     (t) => sendAndExpectClose(t, '{"type":"publish","data":{}}', 'bad-frame', 'bad-field'),
   ],
   [
-    'SIG-3 a type that is not a string',
+    '[SIG-3] a type that is not a string',
     (t) => sendAndExpectClose(t, '{"type":{"$ne":null}}', 'bad-frame', 'bad-field'),
   ],
   [
-    'SIG-5 an oversized frame (1 MiB against a 64 KiB limit)',
+    '[SIG-5] an oversized frame (1 MiB against a 64 KiB limit)',
     (t) =>
       sendAndExpectClose(
         t,
@@ -131,7 +131,7 @@ export const ABUSE_CASES: readonly AbuseCase[] = [
     },
   ],
   [
-    'SIG-6 a topic flood in one frame',
+    '[SIG-6] a topic flood in one frame',
     (t) =>
       sendAndExpectClose(
         t,
@@ -143,7 +143,7 @@ export const ABUSE_CASES: readonly AbuseCase[] = [
       ),
   ],
   [
-    'SIG-6 a topic flood over many frames',
+    '[SIG-6] a topic flood over many frames',
     async (t) => {
       const client = await connect(t.signalUrl)
       for (let i = 0; i < 10 && client.closed() === null; i++) {
@@ -156,7 +156,7 @@ export const ABUSE_CASES: readonly AbuseCase[] = [
     },
   ],
   [
-    'SIG-7 a publish flood',
+    '[SIG-7] a publish flood',
     async (t) => {
       const client = await connect(t.signalUrl)
       const frame = JSON.stringify({ type: 'publish', topic: 'flood-room', data: 'x'.repeat(100) })
@@ -165,7 +165,7 @@ export const ABUSE_CASES: readonly AbuseCase[] = [
     },
   ],
   [
-    `SIG-8 300 connections from one address (limit ${ABUSE_LIMITS.maxConnectionsPerIp})`,
+    `[SIG-8] 300 connections from one address (limit ${ABUSE_LIMITS.maxConnectionsPerIp})`,
     async (t) => {
       const before = await t.connections()
       const results = await Promise.allSettled(
@@ -188,7 +188,7 @@ export const ABUSE_CASES: readonly AbuseCase[] = [
     },
   ],
   [
-    'SIG-10 a subscriber that never reads (backpressure)',
+    '[SIG-10] a subscriber that never reads (backpressure)',
     async (t) => {
       const slow = await connect(t.signalUrl, { maxRecordBytes: 1024 })
       await subscribe(slow, ['slow-room'])

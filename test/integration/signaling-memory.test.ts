@@ -68,8 +68,8 @@ async function round(): Promise<void> {
     .toMatchObject({ connections: 2, topics: 1, addresses: 1 })
 }
 
-describe('SIG-11 memory after abuse', () => {
-  it('SIG-10 SIG-11 heap returns near its baseline after repeated abuse rounds', async () => {
+describe('memory after abuse', () => {
+  it('[SIG-10] [SIG-11] heap returns near its baseline after repeated abuse rounds', async () => {
     await round() // warm-up: compiles code paths and creates every metric series once
     const baseline = await settledHeap()
     const rounds = 3

@@ -41,8 +41,8 @@ function runMain(
   })
 }
 
-describe('SIG-15 configuration from the command line', () => {
-  it('SIG-15 bad values exit non-zero with one clear message per value, before listening', async () => {
+describe('configuration from the command line', () => {
+  it('[SIG-15] bad values exit non-zero with one clear message per value, before listening', async () => {
     const run = await runMain({ PORT: 'eighty', MAX_FRAME_BYTES: '12' }, ['--log-level', 'chatty'])
     expect(run.code).toBe(2)
     expect(run.stdout).not.toContain('Meshpad listening')
@@ -53,7 +53,7 @@ describe('SIG-15 configuration from the command line', () => {
     expect(run.stderr).toContain('--help')
   })
 
-  it('SIG-15 --help lists every option and exits 0', async () => {
+  it('[SIG-15] --help lists every option and exits 0', async () => {
     const run = await runMain({}, ['--help'])
     expect(run.code).toBe(0)
     for (const text of [
@@ -74,7 +74,7 @@ describe('SIG-15 configuration from the command line', () => {
     expect(run.stdout).not.toContain('Meshpad listening')
   })
 
-  it('SIG-15 flags override the environment', async () => {
+  it('[SIG-15] flags override the environment', async () => {
     const server = await startServerProcess({ PORT: '1' }, [
       '--port',
       '0',
@@ -89,7 +89,7 @@ describe('SIG-15 configuration from the command line', () => {
     }
   })
 
-  it('SIG-15 a port already in use exits 1 saying so', async () => {
+  it('[SIG-15] a port already in use exits 1 saying so', async () => {
     const first = await startServerProcess()
     try {
       const run = await runMain({ PORT: String(first.port) }, [])
@@ -101,9 +101,9 @@ describe('SIG-15 configuration from the command line', () => {
   })
 })
 
-describe('SIG-16 graceful shutdown', () => {
+describe('graceful shutdown', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)(
-    'SIG-16 on %s clients are closed with 1001 going-away and the process exits 0',
+    '[SIG-16] on %s clients are closed with 1001 going-away and the process exits 0',
     async (signal) => {
       const server = await startServerProcess()
       const clients = await Promise.all([1, 2, 3].map(() => connect(server.signalUrl)))
@@ -116,7 +116,7 @@ describe('SIG-16 graceful shutdown', () => {
     },
   )
 
-  it('SIG-16 a client that never completes the close handshake does not hold shutdown for ever', async () => {
+  it('[SIG-16] a client that never completes the close handshake does not hold shutdown for ever', async () => {
     const server = await startServerProcess({ SHUTDOWN_TIMEOUT_MS: '300' })
     const stuck = await connect(server.signalUrl)
     stuck.pause()
@@ -126,8 +126,8 @@ describe('SIG-16 graceful shutdown', () => {
   })
 })
 
-describe('SIG-9 idle and unresponsive connections', () => {
-  it('SIG-9 a client that stops answering pings is closed 4408; a live one stays', async () => {
+describe('idle and unresponsive connections', () => {
+  it('[SIG-9] a client that stops answering pings is closed 4408; a live one stays', async () => {
     const server = await startServer({ port: 0, idleTimeoutMs: 200, logLevel: 'silent' })
     try {
       const url = `ws://127.0.0.1:${server.port}/signal`

@@ -41,8 +41,8 @@ const open = (): Promise<TestClient> => connect(server.signalUrl)
 const publishes = (client: TestClient, topic: string) =>
   client.messages.filter((m) => m['type'] === 'publish' && m['topic'] === topic)
 
-describe('SIG-1 y-webrtc signaling protocol', () => {
-  it('SIG-19 prints exactly one listening line with the bound port', () => {
+describe('y-webrtc signaling protocol', () => {
+  it('[SIG-19] prints exactly one listening line with the bound port', () => {
     const lines = server
       .output()
       .split('\n')
@@ -51,7 +51,7 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     expect(server.port).toBeGreaterThan(0)
   })
 
-  it('SIG-1 SIG-2 relays a publish to every subscriber, sender included, with clients added', async () => {
+  it('[SIG-1] [SIG-2] relays a publish to every subscriber, sender included, with clients added', async () => {
     const [a, b, c] = [await open(), await open(), await open()]
     // As y-webrtc's SignalingConn does on connect: subscribe to every room, then announce.
     await subscribe(a, ['room-1', 'room-2'])
@@ -76,7 +76,7 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     await Promise.all([a, b, c].map((client) => client.close()))
   })
 
-  it('SIG-2 SIG-21 a burst of publishes arrives whole and in order, with a ping answered meanwhile', async () => {
+  it('[SIG-2] [SIG-21] a burst of publishes arrives whole and in order, with a ping answered meanwhile', async () => {
     const [a, b] = [await open(), await open()]
     await subscribe(a, ['room-burst'])
     await subscribe(b, ['room-burst'])
@@ -103,7 +103,7 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     await Promise.all([a, b].map((client) => client.close()))
   })
 
-  it('SIG-1 unsubscribe stops delivery; ping is answered with pong', async () => {
+  it('[SIG-1] unsubscribe stops delivery; ping is answered with pong', async () => {
     const [a, b] = [await open(), await open()]
     await subscribe(a, ['room-u'])
     await subscribe(b, ['room-u'])
@@ -124,7 +124,7 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     await Promise.all([a, b].map((client) => client.close()))
   })
 
-  it('SIG-4 empty topics are dropped without closing the connection', async () => {
+  it('[SIG-4] empty topics are dropped without closing the connection', async () => {
     const a = await connect(server.signalUrl)
     await subscribe(a, ['', 'room-e', ''])
     a.send({ type: 'publish', topic: '', data: 'lost' })
@@ -137,13 +137,13 @@ describe('SIG-1 y-webrtc signaling protocol', () => {
     await a.close()
   })
 
-  it('SIG-1 refuses WebSocket upgrades on any path but /signal', async () => {
+  it('[SIG-1] refuses WebSocket upgrades on any path but /signal', async () => {
     await expect(connect(`ws://127.0.0.1:${server.port}/other`)).rejects.toThrow(/404/)
   })
 })
 
-describe('SIG-13 SIG-14 health and metrics', () => {
-  it('SIG-13 /healthz answers ok and /readyz reports the memory bus ready', async () => {
+describe('health and metrics', () => {
+  it('[SIG-13] /healthz answers ok and /readyz reports the memory bus ready', async () => {
     const health = await fetch(`${server.url}/healthz`)
     expect([health.status, await health.text()]).toEqual([200, 'ok\n'])
     const ready = await fetch(`${server.url}/readyz`)
@@ -156,7 +156,7 @@ describe('SIG-13 SIG-14 health and metrics', () => {
     })
   })
 
-  it('SIG-14 /metrics exposes connections, topics, frames, bytes, rejections and bus latency', async () => {
+  it('[SIG-14] /metrics exposes connections, topics, frames, bytes, rejections and bus latency', async () => {
     const [a, b] = [await open(), await open()]
     await subscribe(a, ['room-m'])
     await subscribe(b, ['room-m'])
@@ -204,8 +204,8 @@ function rawGet(
   })
 }
 
-describe('SIG-18 static app', () => {
-  it('SIG-18 serves index.html at / and for paths without an extension', async () => {
+describe('static app', () => {
+  it('[SIG-18] serves index.html at / and for paths without an extension', async () => {
     for (const pathname of ['/', '/index.html', '/d/some/deep/path']) {
       const res = await rawGet(server.port, pathname)
       expect([res.status, res.body, res.headers['content-type']]).toEqual([
@@ -217,7 +217,7 @@ describe('SIG-18 static app', () => {
     }
   })
 
-  it('SIG-18 serves fingerprinted assets as immutable and refuses paths outside the directory', async () => {
+  it('[SIG-18] serves fingerprinted assets as immutable and refuses paths outside the directory', async () => {
     const asset = await rawGet(server.port, '/assets/app-1234.js')
     expect([asset.status, asset.body]).toEqual([200, 'console.log(1)'])
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8')
@@ -239,7 +239,7 @@ describe('SIG-18 static app', () => {
     }
   })
 
-  it('SIG-18 without a build answers 503 saying to run npm run build, and keeps running', async () => {
+  it('[SIG-18] without a build answers 503 saying to run npm run build, and keeps running', async () => {
     const empty = await mkdtemp(path.join(os.tmpdir(), 'meshpad-empty-'))
     const unbuilt = await startServerProcess({ STATIC_DIR: empty })
     try {
@@ -258,8 +258,8 @@ describe('SIG-18 static app', () => {
   })
 })
 
-describe('SIG-17 several instances on one bus', () => {
-  it('SIG-2 SIG-17 a publish reaches subscribers on another instance exactly once', async () => {
+describe('several instances on one bus', () => {
+  it('[SIG-2] [SIG-17] a publish reaches subscribers on another instance exactly once', async () => {
     const broker = new MemoryBroker()
     const one = await startServer({ port: 0, logLevel: 'silent' }, { bus: new MemoryBus(broker) })
     const two = await startServer({ port: 0, logLevel: 'silent' }, { bus: new MemoryBus(broker) })

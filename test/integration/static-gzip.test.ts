@@ -34,7 +34,7 @@ describe('static app compression', () => {
     await server.stop()
   })
 
-  it('SIG-20 the app bundle is gzipped for clients that accept it and identical once inflated', async () => {
+  it('[SIG-20] the app bundle is gzipped for clients that accept it and identical once inflated', async () => {
     const bundle = readdirSync(path.join(root, 'dist/assets')).find(
       (name) => name.endsWith('.js') && name.startsWith('index-'),
     )

@@ -20,7 +20,7 @@ afterAll(async () => {
 })
 
 describe('y-webrtc with several signaling URLs', () => {
-  it('SIG-SCALE-2: with one socket per URL on independent instances, killing one loses no room: peers find each other again and a late peer syncs through the survivor', async () => {
+  it('[SIG-SCALE-2] with one socket per URL on independent instances, killing one loses no room: peers find each other again and a late peer syncs through the survivor', async () => {
     const [one, two] = await Promise.all([startServerProcess(), startServerProcess()])
     servers.push(one, two)
     const options = {

@@ -22,7 +22,7 @@ afterAll(async () => {
 })
 
 describe('y-webrtc compatibility', () => {
-  it('SIG-COMPAT-1: two unmodified y-webrtc peers sync a Y.Text both ways through /signal, and the server relays only encrypted payloads', async () => {
+  it('[SIG-COMPAT-1] two unmodified y-webrtc peers sync a Y.Text both ways through /signal, and the server relays only encrypted payloads', async () => {
     const room = 'compat-both-ways'
     const password = 'correct horse battery staple'
     const observer = await observeTopic(server.signalUrl, room)
@@ -68,7 +68,7 @@ describe('y-webrtc compatibility', () => {
     }
   })
 
-  it('SIG-COMPAT-1: concurrent inserts on two y-webrtc peers converge to the same text', async () => {
+  it('[SIG-COMPAT-1] concurrent inserts on two y-webrtc peers converge to the same text', async () => {
     const options = { room: 'compat-concurrent', password: 'pw', signaling: [server.signalUrl] }
     const [a, b] = await startPeersInTurn([
       { ...options, name: 'A' },

@@ -41,7 +41,7 @@ function type(doc: Y.Doc, offset: number, text: string): void {
 const firstParagraph = (doc: PMNode): string => doc.firstChild?.textContent ?? ''
 
 describe('concurrent edits to one paragraph', () => {
-  it('CONV-4 concurrent edits to one paragraph keep both sides\u2019 text', () => {
+  it('[CONV-4] concurrent edits to one paragraph keep both sides\u2019 text', () => {
     const [a, b, net] = peers()
     expect(firstParagraph(readBody(b, schema))).toBe('The quick fox')
 
@@ -60,7 +60,7 @@ describe('concurrent edits to one paragraph', () => {
     net.destroy()
   })
 
-  it('CONV-4 both peers typing at the same spot keep both words, in the same order everywhere', () => {
+  it('[CONV-4] both peers typing at the same spot keep both words, in the same order everywhere', () => {
     const [a, b, net] = peers()
     net.partition([[0], [1]])
     type(a, 'The quick fox'.length, ' ran')

@@ -41,7 +41,7 @@ const json = (node: PMNode): string => JSON.stringify(node.toJSON())
 describe('convergence findings (fixed; minimal reproductions kept as regressions)', () => {
   // F1 (fuzz seeds 51, 250, 633, 662, 745 of 1..1000): y-tiptap writes no marks for inline nodes other than text, so the
   // author's editor keeps `italic` on the hard break while Yjs, and every other peer, has none.
-  it('CONV-5 F1 a mark over a hard break leaves every peer with the same document', () => {
+  it('[CONV-5] F1 a mark over a hard break leaves every peer with the same document', () => {
     const { a, b, net } = twoPeers([
       schema.node('paragraph', null, [
         schema.text('a'),
@@ -56,7 +56,7 @@ describe('convergence findings (fixed; minimal reproductions kept as regressions
 
   // F2 (82 of fuzz seeds 1..1000, e.g. 5, 13, 49): `code` excludes every other mark, but Yjs merges formatting
   // attributes one by one: concurrent `code` and `italic` on the same text give both marks.
-  it('CONV-6 F2 concurrent code and italic on one word stay valid in the schema', () => {
+  it('[CONV-6] F2 concurrent code and italic on one word stay valid in the schema', () => {
     const { a, b, net } = twoPeers([schema.node('paragraph', null, schema.text('word'))])
     net.partition([[0], [1]])
     toggleMark(a, 'code', 1, 5)

@@ -303,7 +303,7 @@ describe('convergence fuzz: faults, then a sync handshake', () => {
   const failuresOf = (rule: Rule): Problem[] =>
     totals.problems.filter((p) => p.rule === rule || p.rule === 'CRASH')
 
-  it('CONV-1 all peers that have exchanged every message hold identical documents', () => {
+  it('[CONV-1] all peers that have exchanged every message hold identical documents', () => {
     expect(totals.seeds).toBeGreaterThanOrEqual(
       ONE_SEED !== undefined || MINUTES !== undefined ? 1 : SEEDS,
     )
@@ -311,18 +311,18 @@ describe('convergence fuzz: faults, then a sync handshake', () => {
     expect(failuresOf('CONV-1'), describeProblems(failuresOf('CONV-1'))).toEqual([])
   })
 
-  it('CONV-2 the merged document is always valid in the schema', () => {
+  it('[CONV-2] the merged document is always valid in the schema', () => {
     expect(failuresOf('CONV-2'), describeProblems(failuresOf('CONV-2'))).toEqual([])
   })
 
-  it('CONV-3 nothing stays pending after a sync handshake', () => {
+  it('[CONV-3] nothing stays pending after a sync handshake', () => {
     expect(failuresOf('CONV-3'), describeProblems(failuresOf('CONV-3'))).toEqual([])
   })
 })
 
 describe('convergence control: no final handshake', () => {
   it(
-    'CONV-CTRL the checker detects divergence without the final handshake',
+    '[CONV-CTRL] the checker detects divergence without the final handshake',
     { timeout: TIMEOUT },
     () => {
       const totals = newTotals()

@@ -60,7 +60,7 @@ const asBytes = (data: unknown): Buffer => {
 }
 
 describe('ChunkedDataChannel', () => {
-  it('CHUNK-1 0 B, 1 B, one chunk, one byte over and 20 MB arrive whole, once, in order, both ways', () => {
+  it('[CHUNK-1] 0 B, 1 B, one chunk, one byte over and 20 MB arrive whole, once, in order, both ways', () => {
     const pair = connect()
     const C = CHUNK_PAYLOAD_BYTES
     const sizes = [0, 1, C, C + 1, 20 * 1024 * 1024]
@@ -80,7 +80,7 @@ describe('ChunkedDataChannel', () => {
     expect(pair.b.errors).toEqual([])
   })
 
-  it('CHUNK-1 strings stay strings and binary stays binary, including views and empty ones', () => {
+  it('[CHUNK-1] strings stay strings and binary stays binary, including views and empty ones', () => {
     const pair = connect()
     const text = '€ meshpad 𝄞 '.repeat(4000)
     const backing = pattern(100, 9)
@@ -96,7 +96,7 @@ describe('ChunkedDataChannel', () => {
     expect(asBytes(empty).byteLength).toBe(0)
   })
 
-  it('CHUNK-1 a message is copied at send(): mutating the buffer afterwards changes nothing', () => {
+  it('[CHUNK-1] a message is copied at send(): mutating the buffer afterwards changes nothing', () => {
     const pair = connect()
     const bytes = new Uint8Array(40_000).fill(1)
     pair.a.channel.send(bytes)
@@ -105,7 +105,7 @@ describe('ChunkedDataChannel', () => {
     expect(asBytes(pair.b.messages[0]).every((x) => x === 1)).toBe(true)
   })
 
-  it('CHUNK-1 several channels and several callers interleaved frame by frame stay separate and ordered', () => {
+  it('[CHUNK-1] several channels and several callers interleaved frame by frame stay separate and ordered', () => {
     const pairs = [connect({ chunkBytes: 500 }), connect({ chunkBytes: 700 }), connect()]
     const expected = pairs.map((pair, p) => {
       const out: string[] = []
@@ -132,7 +132,7 @@ describe('ChunkedDataChannel', () => {
     })
   })
 
-  it("CHUNK-1 binaryType 'blob' delivers Blobs, and a Blob can be sent", async () => {
+  it("[CHUNK-1] binaryType 'blob' delivers Blobs, and a Blob can be sent", async () => {
     const pair = connect()
     pair.b.channel.binaryType = 'blob'
     pair.a.channel.send(new Blob([pattern(50_000, 3)]))
@@ -149,7 +149,7 @@ describe('ChunkedDataChannel', () => {
     expect(text).toBe('after the blob')
   })
 
-  describe('CHUNK-3 malformed inbound frames close the channel with a reason; nothing partial is delivered', () => {
+  describe('[CHUNK-3] malformed inbound frames close the channel with a reason; nothing partial is delivered', () => {
     const C = 1000
     // Message 1 has 3 chunks; only its chunk 0 has arrived when the bad frame comes.
     const cases: [string, ArrayBuffer | string, string][] = [
@@ -207,7 +207,7 @@ describe('ChunkedDataChannel', () => {
     }
   })
 
-  describe('CHUNK-4 a peer that does not speak the framing is refused with a clear reason', () => {
+  describe('[CHUNK-4] a peer that does not speak the framing is refused with a clear reason', () => {
     const refusedBy = async (first: ArrayBuffer | string) => {
       const [rawA, rawB] = fakePair()
       const a = side(rawA, {})
@@ -268,7 +268,7 @@ describe('ChunkedDataChannel', () => {
     })
   })
 
-  describe('CHUNK-2 flow control bounds buffered bytes', () => {
+  describe('[CHUNK-2] flow control bounds buffered bytes', () => {
     it('the real channel never buffers more than the high-water mark; our bufferedAmount counts the queue', async () => {
       const highWaterMark = 64 * 1024
       const pair = connect({ highWaterMark, lowWaterMark: 16 * 1024 })
@@ -306,7 +306,7 @@ describe('ChunkedDataChannel', () => {
     })
   })
 
-  describe('CHUNK-5 a failed send is retried or surfaces, never swallowed', () => {
+  describe('[CHUNK-5] a failed send is retried or surfaces, never swallowed', () => {
     it('a send refused twice is retried and the message arrives', async () => {
       const pair = connect({ retryDelayMs: 1 })
       pair.a.raw.failSends = 2

@@ -16,19 +16,19 @@ describe('framing: hello', () => {
     expect(decoded).toEqual({ ok: true, value: { version: 1, maxMessageBytes: 64 * 1024 * 1024 } })
   })
 
-  it('CHUNK-4 a first frame that is a y-protocols message is not a hello', () => {
+  it('[CHUNK-4] a first frame that is a y-protocols message is not a hello', () => {
     // What a stock y-webrtc peer sends first: messageSync (0), syncStep1 (0), a state vector.
     const decoded = decodeHello(bytes(0, 0, 1, 0))
     expect(decoded).toMatchObject({ ok: false, reason: 'peer-does-not-speak-meshpad-chunking-v1' })
   })
 
-  it('CHUNK-4 a hello of another version is refused, naming both versions', () => {
+  it('[CHUNK-4] a hello of another version is refused, naming both versions', () => {
     const decoded = decodeHello(bytes(...HELLO_MAGIC, 2, 10))
     expect(decoded).toMatchObject({ ok: false, reason: 'peer-does-not-speak-meshpad-chunking-v1' })
     expect(decoded.ok ? '' : decoded.detail).toContain('version 2')
   })
 
-  it('CHUNK-3 a truncated hello or one with trailing bytes is malformed', () => {
+  it('[CHUNK-3] a truncated hello or one with trailing bytes is malformed', () => {
     expect(decodeHello(bytes(...HELLO_MAGIC, 1))).toMatchObject({
       ok: false,
       reason: 'malformed-frame',
@@ -80,7 +80,7 @@ describe('framing: data frames', () => {
     expect(frame.byteLength).toBeLessThanOrEqual(MAX_FRAME_BYTES)
   })
 
-  it('CHUNK-3 a truncated header is rejected as malformed', () => {
+  it('[CHUNK-3] a truncated header is rejected as malformed', () => {
     const header = encodeDataHeader({
       messageId: 300,
       index: 0,
@@ -95,7 +95,7 @@ describe('framing: data frames', () => {
     }
   })
 
-  it('CHUNK-3 a bad version, unknown flags, zero count or oversize frame is rejected', () => {
+  it('[CHUNK-3] a bad version, unknown flags, zero count or oversize frame is rejected', () => {
     expect(decodeDataFrame(bytes(2, 0, 0, 0, 1, 0))).toMatchObject({
       ok: false,
       reason: 'unsupported-version',
@@ -114,7 +114,7 @@ describe('framing: data frames', () => {
     })
   })
 
-  it('CHUNK-3 an index at or past the count is out of range', () => {
+  it('[CHUNK-3] an index at or past the count is out of range', () => {
     const frame = encodeDataFrame(
       { messageId: 0, index: 3, count: 3, kind: 'binary', byteLength: null },
       bytes(1),

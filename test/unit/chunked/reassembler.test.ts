@@ -27,7 +27,7 @@ const binary = (message: ReassembledMessage | undefined): Uint8Array => {
 }
 
 describe('Reassembler', () => {
-  it('CHUNK-1 messages of 0 B, 1 B, one chunk, one byte over and 20 MB arrive whole, in order', () => {
+  it('[CHUNK-1] messages of 0 B, 1 B, one chunk, one byte over and 20 MB arrive whole, in order', () => {
     const C = CHUNK_PAYLOAD_BYTES
     const sizes = [0, 1, C, C + 1, 20 * 1024 * 1024]
     const messages = sizes.map((size, i) => pattern(size, i + 1))
@@ -45,7 +45,7 @@ describe('Reassembler', () => {
     })
   })
 
-  it('CHUNK-1 strings (multi-byte UTF-8 split mid-character) come back as equal strings', () => {
+  it('[CHUNK-1] strings (multi-byte UTF-8 split mid-character) come back as equal strings', () => {
     const text = 'ä€𝄞 Meshpad '.repeat(5000)
     const out = feed(new Reassembler(limits), framesOf([text, ''], 1000).flat())
     expect(out).toEqual([
@@ -54,7 +54,7 @@ describe('Reassembler', () => {
     ])
   })
 
-  it('CHUNK-1 interleaved chunks of several in-flight messages are delivered once, in id order', () => {
+  it('[CHUNK-1] interleaved chunks of several in-flight messages are delivered once, in id order', () => {
     const rng = createRng(0xc0ffee)
     const messages = Array.from({ length: 6 }, (_, i) => pattern(1 + rng.int(5000), i + 7))
     const perMessage = framesOf(messages, 300)
@@ -79,7 +79,7 @@ describe('Reassembler', () => {
     )
   })
 
-  describe('CHUNK-3 rejects bad sequences with a reason and delivers nothing partial', () => {
+  describe('[CHUNK-3] rejects bad sequences with a reason and delivers nothing partial', () => {
     const C = 100
     const setup = () => {
       const reassembler = new Reassembler(limits)

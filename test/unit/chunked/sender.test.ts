@@ -21,7 +21,7 @@ class ManualSink implements FrameSink {
 }
 
 describe('Sender', () => {
-  it('CHUNK-2 one pump never takes the sink over the high-water mark', () => {
+  it('[CHUNK-2] one pump never takes the sink over the high-water mark', () => {
     const highWaterMark = 64 * 1024
     const sender = new Sender({ chunkBytes: 16_000, highWaterMark })
     sender.enqueue('binary', new Uint8Array(1_000_000))
@@ -42,7 +42,7 @@ describe('Sender', () => {
     expect(sender.queuedBytes).toBe(0)
   })
 
-  it('CHUNK-2 a sink whose bufferedAmount lags still gets at most one high-water mark per pump', () => {
+  it('[CHUNK-2] a sink whose bufferedAmount lags still gets at most one high-water mark per pump', () => {
     const sender = new Sender({ chunkBytes: 1000, highWaterMark: 10_000 })
     sender.enqueue('binary', new Uint8Array(100_000))
     let sent = 0
@@ -51,7 +51,7 @@ describe('Sender', () => {
     expect(sent).toBeLessThanOrEqual(10_000)
   })
 
-  it('CHUNK-2 queuedBytes counts payload not yet handed to the sink', () => {
+  it('[CHUNK-2] queuedBytes counts payload not yet handed to the sink', () => {
     const sender = new Sender({ chunkBytes: 100, highWaterMark: 1000 })
     sender.enqueue('binary', new Uint8Array(5000))
     sender.enqueue('string', new Uint8Array(10))
@@ -61,7 +61,7 @@ describe('Sender', () => {
     expect(sender.queuedBytes).toBeGreaterThan(4000)
   })
 
-  it('CHUNK-5 a frame the sink refuses is kept and resent, never skipped', () => {
+  it('[CHUNK-5] a frame the sink refuses is kept and resent, never skipped', () => {
     const sender = new Sender({ chunkBytes: 10, highWaterMark: 1_000_000 })
     sender.enqueue(
       'binary',

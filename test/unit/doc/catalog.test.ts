@@ -20,7 +20,7 @@ function memoryStore(
 }
 
 describe('document catalog', () => {
-  it('LIST-1 lists opened documents, most recent first, and survives a reload', () => {
+  it('[LIST-1] lists opened documents, most recent first, and survives a reload', () => {
     const store = memoryStore()
     let time = 1000
     const catalog = new DocumentCatalog(store, undefined, () => time)
@@ -41,7 +41,7 @@ describe('document catalog', () => {
     })
   })
 
-  it('DOC-2 the derived title shows unless the user renamed; an empty rename restores it', () => {
+  it('[DOC-2] the derived title shows unless the user renamed; an empty rename restores it', () => {
     const catalog = new DocumentCatalog(memoryStore())
     const a = newDocAddress()
     catalog.touch(a)
@@ -55,7 +55,7 @@ describe('document catalog', () => {
     expect(catalog.get(a.docId)).not.toHaveProperty('customTitle')
   })
 
-  it('LIST-2 removing forgets the document and notifies subscribers', () => {
+  it('[LIST-2] removing forgets the document and notifies subscribers', () => {
     const catalog = new DocumentCatalog(memoryStore())
     const a = newDocAddress()
     catalog.touch(a)
@@ -66,7 +66,7 @@ describe('document catalog', () => {
     expect(calls).toBe(1)
   })
 
-  it('LIST-3 corrupt stored data is dropped with a warning, valid entries are kept', () => {
+  it('[LIST-3] corrupt stored data is dropped with a warning, valid entries are kept', () => {
     const good = newDocAddress()
     const stored = [
       { ...good, title: 'Good', createdAt: 1, openedAt: 2 },
@@ -90,7 +90,7 @@ describe('document catalog', () => {
     expect(warnings.at(-1)).toMatch(/not valid JSON/)
   })
 
-  it('LINK-7 a link reusing a known id with another secret is refused and the known one kept', () => {
+  it('[LINK-7] a link reusing a known id with another secret is refused and the known one kept', () => {
     const catalog = new DocumentCatalog(memoryStore())
     const a = newDocAddress()
     catalog.touch(a)
@@ -101,7 +101,7 @@ describe('document catalog', () => {
     expect(catalog.get(a.docId)?.secret).toBe(a.secret)
   })
 
-  it('LIST-1 another tab’s additions are not lost when this tab writes', () => {
+  it('[LIST-1] another tab’s additions are not lost when this tab writes', () => {
     const store = memoryStore()
     const tab1 = new DocumentCatalog(store)
     const tab2 = new DocumentCatalog(store)

@@ -5,7 +5,7 @@ import { BODY_FRAGMENT, bodyOf, createDoc } from '../../../src/doc/model'
 import { documentSchema } from '../../../src/editor/extensions'
 
 describe('document model', () => {
-  it('DOC-1 the body is the XmlFragment named "body", and it round-trips the shared schema', () => {
+  it('[DOC-1] the body is the XmlFragment named "body", and it round-trips the shared schema', () => {
     const doc = createDoc()
     expect(bodyOf(doc)).toBe(doc.getXmlFragment('body'))
     expect(BODY_FRAGMENT).toBe('body')

@@ -19,19 +19,19 @@ function titleOf(content: unknown[]): string {
 }
 
 describe('derived titles', () => {
-  it('DOC-2 the first heading names the document, marks stripped', () => {
+  it('[DOC-2] the first heading names the document, marks stripped', () => {
     expect(titleOf([p('intro line'), heading(2, 'Project plan'), heading(1, 'Later')])).toBe(
       'Project plan',
     )
   })
 
-  it('DOC-2 without a heading, the first non-empty line', () => {
+  it('[DOC-2] without a heading, the first non-empty line', () => {
     expect(titleOf([p(''), p('  Groceries   for   Sunday '), p('milk')])).toBe(
       'Groceries for Sunday',
     )
   })
 
-  it('DOC-2 lines inside lists count, and an empty document is Untitled', () => {
+  it('[DOC-2] lines inside lists count, and an empty document is Untitled', () => {
     expect(
       titleOf([
         { type: 'bulletList', content: [{ type: 'listItem', content: [p('first item')] }] },
@@ -41,7 +41,7 @@ describe('derived titles', () => {
     expect(titleOf([])).toBe(UNTITLED)
   })
 
-  it('DOC-2 long titles are cut with an ellipsis', () => {
+  it('[DOC-2] long titles are cut with an ellipsis', () => {
     const title = titleOf([p('x'.repeat(300))])
     expect(title).toHaveLength(80)
     expect(title.endsWith('…')).toBe(true)

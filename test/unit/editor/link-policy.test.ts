@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isSafeLinkHref } from '../../../src/editor/link-policy'
 
 describe('link policy', () => {
-  it('EDIT-2 accepts only http, https and mailto', () => {
+  it('[EDIT-2] accepts only http, https and mailto', () => {
     for (const ok of [
       'https://example.com',
       'http://example.com/a?b#c',
@@ -13,7 +13,7 @@ describe('link policy', () => {
     }
   })
 
-  it('EDIT-2 rejects script, data and other schemes, including disguised ones', () => {
+  it('[EDIT-2] rejects script, data and other schemes, including disguised ones', () => {
     for (const bad of [
       'javascript:alert(1)',
       'JavaScript:alert(1)',

@@ -13,7 +13,7 @@ const parse = (value: unknown): ReturnType<typeof parseClientFrame> =>
   parseClientFrame(typeof value === 'string' ? value : JSON.stringify(value), limits)
 
 describe('signaling frames', () => {
-  it('SIG-1 parses the four frames y-webrtc sends', () => {
+  it('[SIG-1] parses the four frames y-webrtc sends', () => {
     expect(parse({ type: 'subscribe', topics: ['a', 'b'] })).toEqual({
       ok: true,
       frame: { type: 'subscribe', topics: ['a', 'b'] },
@@ -31,7 +31,7 @@ describe('signaling frames', () => {
     expect(JSON.parse(PONG_TEXT)).toEqual({ type: 'pong' })
   })
 
-  it('SIG-4 drops empty topic names instead of failing', () => {
+  it('[SIG-4] drops empty topic names instead of failing', () => {
     expect(parse({ type: 'subscribe', topics: ['', 'a', ''] })).toEqual({
       ok: true,
       frame: { type: 'subscribe', topics: ['a'] },
@@ -64,11 +64,11 @@ describe('signaling frames', () => {
     ['{"type":"subscribe","topics":["a","b","c","d"]}', 'too-many-topics'],
     ['{"type":"subscribe","topics":["123456789"]}', 'topic-too-long'],
     ['{"type":"publish","topic":"123456789"}', 'topic-too-long'],
-  ])('SIG-3 rejects %j as %s', (text, error) => {
+  ])('[SIG-3] rejects %j as %s', (text, error) => {
     expect(parseClientFrame(text, limits)).toEqual({ ok: false, error })
   })
 
-  it('SIG-2 relays a publish verbatim with clients added, overriding a forged clients field', () => {
+  it('[SIG-2] relays a publish verbatim with clients added, overriding a forged clients field', () => {
     const text = '{"type":"publish","topic":"a","data":"x"}'
     expect(relayText(text, 3)).toBe('{"type":"publish","topic":"a","data":"x","clients":3}')
     expect(JSON.parse(relayText(`${text}  \n`, 2))).toEqual({
@@ -83,7 +83,7 @@ describe('signaling frames', () => {
 })
 
 describe('close codes', () => {
-  it('SIG-11 form one closed set: one code per reason, codes map back', () => {
+  it('[SIG-11] form one closed set: one code per reason, codes map back', () => {
     const codes = CLOSE_REASONS.map((reason) => CLOSE_CODES[reason])
     expect(new Set(codes).size).toBe(codes.length)
     for (const reason of CLOSE_REASONS) expect(closeReasonOf(CLOSE_CODES[reason])).toBe(reason)
@@ -91,7 +91,7 @@ describe('close codes', () => {
     expect(CLOSE_CODES['going-away']).toBe(1001)
   })
 
-  it('SIG-11 close texts start with the reason and fit a close frame', () => {
+  it('[SIG-11] close texts start with the reason and fit a close frame', () => {
     expect(closeText('bad-frame', 'unknown-type')).toBe('bad-frame: unknown-type')
     expect(closeText('rate-limited')).toBe('rate-limited')
     expect(closeText('bad-frame', 'x'.repeat(500)).length).toBe(MAX_CLOSE_REASON_BYTES)

@@ -20,14 +20,14 @@ const configOf = (env: Record<string, string>, argv: string[] = []) => {
 }
 
 describe('configuration', () => {
-  it('SIG-15 defaults: port 8080 on 127.0.0.1, memory bus, the documented limits', () => {
+  it('[SIG-15] defaults: port 8080 on 127.0.0.1, memory bus, the documented limits', () => {
     const config = configOf({})
     expect(config).toEqual(DEFAULT_CONFIG)
     expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', redisUrl: null })
     expect(config).toMatchObject(DEFAULT_LIMITS)
   })
 
-  it('SIG-15 reads environment variables, and flags override them', () => {
+  it('[SIG-15] reads environment variables, and flags override them', () => {
     const env = { PORT: '9000', HOST: '0.0.0.0', MAX_FRAME_BYTES: '2048', TRUST_PROXY: 'yes' }
     expect(configOf(env)).toMatchObject({ port: 9000, host: '0.0.0.0', maxFrameBytes: 2048 })
     expect(configOf(env).trustProxy).toBe(true)
@@ -44,7 +44,7 @@ describe('configuration', () => {
     expect(configOf({ PORT: '' }).port).toBe(8080)
   })
 
-  it('SIG-15 reports every bad value at once, each naming its source and what is allowed', () => {
+  it('[SIG-15] reports every bad value at once, each naming its source and what is allowed', () => {
     const errors = errorsOf(
       { PORT: '70000', MAX_FRAME_BYTES: 'big', LOG_LEVEL: 'loud', REDIS_URL: 'http://x' },
       ['--rate-limit-burst', '0', '--bogus'],
@@ -58,7 +58,7 @@ describe('configuration', () => {
     expect(errors).toContain('unknown argument "--bogus" (see --help)')
   })
 
-  it('SIG-15 rejects inconsistent limits and a flag without its value', () => {
+  it('[SIG-15] rejects inconsistent limits and a flag without its value', () => {
     expect(errorsOf({ MAX_CONNECTIONS: '10', MAX_CONNECTIONS_PER_IP: '20' })[0]).toMatch(
       /MAX_CONNECTIONS_PER_IP \(20\) must not exceed MAX_CONNECTIONS \(10\)/,
     )
@@ -71,7 +71,7 @@ describe('configuration', () => {
     expect(errorsOf({ PORT: '1.5' })[0]).toMatch(/whole number/)
   })
 
-  it('SIG-15 --help lists every option with its flag and variable', () => {
+  it('[SIG-15] --help lists every option with its flag and variable', () => {
     expect(readConfig({ PORT: 'bad' }, ['--help'])).toEqual({ kind: 'help' })
     expect(readConfig({}, ['-h'])).toEqual({ kind: 'help' })
     const help = helpText()
@@ -81,7 +81,7 @@ describe('configuration', () => {
     }
   })
 
-  it('SIG-15 resolveConfig fills defaults for programmatic use and throws on bad values', () => {
+  it('[SIG-15] resolveConfig fills defaults for programmatic use and throws on bad values', () => {
     expect(resolveConfig({ port: 0 })).toEqual({ ...DEFAULT_CONFIG, port: 0 })
     expect(() => resolveConfig({ port: -5, maxFrameBytes: 1.5 })).toThrow(
       /port=-5: .*\n.*maxFrameBytes=1.5/,

@@ -29,7 +29,7 @@ function decode(wire: Buffer): { text: string; isBinary: boolean }[] {
 describe('relayed frame encoding', () => {
   // The header changes form at 126 and 65,536 bytes (RFC 6455 §5.2): every boundary is checked.
   it.each([0, 1, 125, 126, 127, 65_535, 65_536, 300_000])(
-    'SIG-21 a %i-byte text frame decodes to the same text with a standard receiver',
+    '[SIG-21] a %i-byte text frame decodes to the same text with a standard receiver',
     (length) => {
       const text = 'a'.repeat(length)
       const frame = encodeTextFrame(text)
@@ -41,7 +41,7 @@ describe('relayed frame encoding', () => {
     },
   )
 
-  it('SIG-21 counts the length in UTF-8 bytes, not characters', () => {
+  it('[SIG-21] counts the length in UTF-8 bytes, not characters', () => {
     const text = '{"data":"grüße 🙂"}'
     const frame = encodeTextFrame(text)
     expect(frame.payload.byteLength).toBe(Buffer.byteLength(text))

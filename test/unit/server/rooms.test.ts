@@ -35,7 +35,7 @@ function client() {
 // Rooms over the memory bus: what the rooms add to the bus (reference counting, local delivery
 // with `clients`, metrics). The bus itself is held to its contract in memory-bus.test.ts.
 describe('rooms over the bus', () => {
-  it('SIG-2 delivers a publish exactly once to every subscriber on every instance', async () => {
+  it('[SIG-2] delivers a publish exactly once to every subscriber on every instance', async () => {
     const broker = new MemoryBroker()
     const a = await instance(broker)
     const b = await instance(broker)
@@ -52,7 +52,7 @@ describe('rooms over the bus', () => {
     expect(b.heard).toHaveLength(1)
   })
 
-  it('SIG-2 never delivers to a topic the subscriber is not in', async () => {
+  it('[SIG-2] never delivers to a topic the subscriber is not in', async () => {
     const broker = new MemoryBroker()
     const a = await instance(broker)
     const b = await instance(broker)
@@ -65,7 +65,7 @@ describe('rooms over the bus', () => {
     expect(inU.got).toEqual([{ type: 'publish', topic: 'u', n: 2, clients: 1 }])
   })
 
-  it('SIG-17 an instance listens to a topic only while it has a local subscriber', async () => {
+  it('[SIG-17] an instance listens to a topic only while it has a local subscriber', async () => {
     const broker = new MemoryBroker()
     const a = await instance(broker)
     const b = await instance(broker)
@@ -86,7 +86,7 @@ describe('rooms over the bus', () => {
     expect(a.heard).toEqual([])
   })
 
-  it('SIG-14 counts bus traffic and publish latency', async () => {
+  it('[SIG-14] counts bus traffic and publish latency', async () => {
     const broker = new MemoryBroker()
     const a = await instance(broker)
     const metrics = createMetrics()

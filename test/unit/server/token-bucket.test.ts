@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { TokenBucket } from '../../../server/signaling/token-bucket'
 
 describe('token bucket', () => {
-  it('SIG-7 allows a burst of `capacity` messages, then refuses', () => {
+  it('[SIG-7] allows a burst of `capacity` messages, then refuses', () => {
     const bucket = new TokenBucket(5, 1, 0)
     for (let i = 0; i < 5; i++) expect(bucket.take(0)).toBe(true)
     expect(bucket.take(0)).toBe(false)
   })
 
-  it('SIG-7 refills at the configured rate, never beyond capacity', () => {
+  it('[SIG-7] refills at the configured rate, never beyond capacity', () => {
     const bucket = new TokenBucket(3, 10, 0)
     for (let i = 0; i < 3; i++) bucket.take(0)
     expect(bucket.take(50)).toBe(false) // half a token
@@ -20,7 +20,7 @@ describe('token bucket', () => {
     expect(granted).toBe(3)
   })
 
-  it('SIG-7 sustains exactly the rate over a long run', () => {
+  it('[SIG-7] sustains exactly the rate over a long run', () => {
     const bucket = new TokenBucket(1, 50, 0)
     let granted = 0
     for (let t = 0; t <= 10_000; t += 1) if (bucket.take(t)) granted++

@@ -20,7 +20,7 @@ function sink(): { stream: Writable; calls: string[][] } {
 }
 
 describe('write batching', () => {
-  it('SIG-21 frames written to one socket in one turn leave as one write, in order', async () => {
+  it('[SIG-21] frames written to one socket in one turn leave as one write, in order', async () => {
     const batcher = new WriteBatcher()
     const a = sink()
     for (const n of [1, 2, 3]) batcher.write(a.stream, Buffer.from(`f${n}`))
@@ -32,7 +32,7 @@ describe('write batching', () => {
     expect(batcher.pending).toBe(0)
   })
 
-  it('SIG-21 keeps sockets apart and starts a fresh batch in the next turn', async () => {
+  it('[SIG-21] keeps sockets apart and starts a fresh batch in the next turn', async () => {
     const batcher = new WriteBatcher()
     const a = sink()
     const b = sink()
@@ -46,7 +46,7 @@ describe('write batching', () => {
     expect(b.calls).toEqual([['b1']])
   })
 
-  it('SIG-21 frames written by others meanwhile (pongs, close frames) keep their place', async () => {
+  it('[SIG-21] frames written by others meanwhile (pongs, close frames) keep their place', async () => {
     const batcher = new WriteBatcher()
     const a = sink()
     batcher.write(a.stream, Buffer.from('relay1'))
@@ -56,7 +56,7 @@ describe('write batching', () => {
     expect(a.calls.flat()).toEqual(['relay1', 'pong', 'relay2'])
   })
 
-  it('SIG-21 a socket destroyed before the turn ends is skipped without error', async () => {
+  it('[SIG-21] a socket destroyed before the turn ends is skipped without error', async () => {
     const batcher = new WriteBatcher()
     const a = sink()
     const b = sink()

@@ -4,7 +4,7 @@ import { deriveRoomKeys } from '../../../src/share/derive'
 import { newDocAddress } from '../../../src/share/link'
 
 describe('room key derivation', () => {
-  it('LINK-2 the topic and password reveal neither the secret nor the document id', () => {
+  it('[LINK-2] the topic and password reveal neither the secret nor the document id', () => {
     const address = newDocAddress()
     const keys = deriveRoomKeys(address)
     for (const value of [keys.topic, keys.password]) {
@@ -16,7 +16,7 @@ describe('room key derivation', () => {
     expect(keys.password).toMatch(/^[A-Za-z0-9_-]{43}$/)
   })
 
-  it('LINK-3 derivation is deterministic, domain-separated and specific to each document', () => {
+  it('[LINK-3] derivation is deterministic, domain-separated and specific to each document', () => {
     const a = newDocAddress()
     const b = newDocAddress()
     expect(deriveRoomKeys(a)).toEqual(deriveRoomKeys({ ...a }))
@@ -28,7 +28,7 @@ describe('room key derivation', () => {
     expect(deriveRoomKeys({ ...b, secret: a.secret }).topic).not.toBe(deriveRoomKeys(a).topic)
   })
 
-  it('LINK-3 equals an independent SHA-256 of the labelled id and secret', () => {
+  it('[LINK-3] equals an independent SHA-256 of the labelled id and secret', () => {
     const address = newDocAddress()
     const expected = (label: string): string =>
       createHash('sha256')

@@ -9,7 +9,7 @@ import {
 } from '../../../src/share/link'
 
 describe('share links', () => {
-  it('LINK-1 a new address round-trips through its link, with both parts in the fragment', () => {
+  it('[LINK-1] a new address round-trips through its link, with both parts in the fragment', () => {
     const address = newDocAddress()
     expect(isDocId(address.docId)).toBe(true)
     expect(isDocSecret(address.secret)).toBe(true)
@@ -23,7 +23,7 @@ describe('share links', () => {
     expect(parseDocumentHash(documentHash(address))).toEqual(address)
   })
 
-  it('SYNC-3 the link carries the signaling servers the sharer uses, and nothing else of the query', () => {
+  it('[SYNC-3] the link carries the signaling servers the sharer uses, and nothing else of the query', () => {
     const address = newDocAddress()
     const link = shareLink(
       'https://pad.example/?utm=x&signaling=wss://a.example/signal,wss://b.example/signal',
@@ -35,7 +35,7 @@ describe('share links', () => {
     expect(parseDocumentHash(link)).toEqual(address)
   })
 
-  it('LINK-1 every new address is different', () => {
+  it('[LINK-1] every new address is different', () => {
     const seen = new Set<string>()
     for (let i = 0; i < 200; i++) {
       const { docId, secret } = newDocAddress()
@@ -45,14 +45,14 @@ describe('share links', () => {
     expect(seen.size).toBe(400)
   })
 
-  it('LINK-1 the home route parses to null', () => {
+  it('[LINK-1] the home route parses to null', () => {
     expect(parseDocumentHash('')).toBeNull()
     expect(parseDocumentHash('#')).toBeNull()
     expect(parseDocumentHash('#/')).toBeNull()
     expect(parseDocumentHash('http://host/')).toBeNull()
   })
 
-  it('LINK-6 malformed links give a clear reason', () => {
+  it('[LINK-6] malformed links give a clear reason', () => {
     const { docId, secret } = newDocAddress()
     const cases: [string, string][] = [
       ['#/x/abc', 'not-a-document-link'],
@@ -76,7 +76,7 @@ describe('share links', () => {
     }
   })
 
-  it('LINK-1 a trailing slash after the secret is tolerated', () => {
+  it('[LINK-1] a trailing slash after the secret is tolerated', () => {
     const address = newDocAddress()
     expect(parseDocumentHash(`${documentHash(address)}/`)).toEqual(address)
   })

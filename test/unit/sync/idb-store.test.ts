@@ -51,7 +51,7 @@ function writerFor(db: IDBDatabase, doc: Y.Doc, durable: number[] = []) {
 }
 
 describe('IndexedDB document store', () => {
-  it('SAVE-1 writes of one task become one committed row, reported durable in order', async () => {
+  it('[SAVE-1] writes of one task become one committed row, reported durable in order', async () => {
     const db = await openStore(freshName())
     const doc = new Y.Doc()
     const durable: number[] = []
@@ -67,7 +67,7 @@ describe('IndexedDB document store', () => {
     db.close()
   })
 
-  it('SAVE-2 reopening compacts to one row and never grows the store', async () => {
+  it('[SAVE-2] reopening compacts to one row and never grows the store', async () => {
     const name = freshName()
     const first = await openStore(name)
     const doc = new Y.Doc()
@@ -94,7 +94,7 @@ describe('IndexedDB document store', () => {
     expect(sizes[0]).toBe(Y.encodeStateAsUpdate(doc).byteLength)
   })
 
-  it('SAVE-3 a corrupt row is set aside with a count, and everything else loads', async () => {
+  it('[SAVE-3] a corrupt row is set aside with a count, and everything else loads', async () => {
     const name = freshName()
     const db = await openStore(name)
     const good = new Y.Doc()
@@ -120,7 +120,7 @@ describe('IndexedDB document store', () => {
     await deleteStore(name)
   })
 
-  it('SAVE-4 compaction reads in rows another tab wrote, so sharing a store loses nothing', async () => {
+  it('[SAVE-4] compaction reads in rows another tab wrote, so sharing a store loses nothing', async () => {
     const name = freshName()
     const dbA = await openStore(name)
     const dbB = await openStore(name)
@@ -146,7 +146,7 @@ describe('IndexedDB document store', () => {
     for (const handle of [dbA, dbB, db]) handle.close()
   })
 
-  it('LINK-7 a store belongs to the first address that opened it; another is refused', async () => {
+  it('[LINK-7] a store belongs to the first address that opened it; another is refused', async () => {
     const name = freshName()
     const db = await openStore(name)
     expect(await claimStore(db, 'room-a')).toBe('claimed')
@@ -155,7 +155,7 @@ describe('IndexedDB document store', () => {
     db.close()
   })
 
-  it('SAVE-2 the writer compacts by itself after many rows', async () => {
+  it('[SAVE-2] the writer compacts by itself after many rows', async () => {
     const db = await openStore(freshName())
     const doc = new Y.Doc()
     const durable: number[] = []

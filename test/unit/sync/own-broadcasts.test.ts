@@ -28,14 +28,14 @@ function fakeRoom(name: string): BroadcastRoom & { heard: string[] } {
 const bytes = (text: string): ArrayBuffer => new TextEncoder().encode(text).buffer
 
 describe('own broadcasts', () => {
-  it('SYNC-2 control: without the filter a room hears its own broadcasts', () => {
+  it('[SYNC-2] control: without the filter a room hears its own broadcasts', () => {
     const room = fakeRoom('own-broadcasts-control')
     bc.publish(room.name, bytes('mine'))
     expect(room.heard).toEqual(['mine from null'])
     bc.unsubscribe(room.name, room._bcSubscriber)
   })
 
-  it("SYNC-2 a tab ignores its own broadcasts and still hears other tabs', across reconnects", async () => {
+  it("[SYNC-2] a tab ignores its own broadcasts and still hears other tabs', across reconnects", async () => {
     const room = fakeRoom('own-broadcasts-filtered')
     const otherTab = new BroadcastChannel(room.name)
     try {

@@ -3,7 +3,7 @@ import { SignalingFailover } from '../../../src/sync/signaling-failover'
 import { ManualClock } from '../../helpers/manual-clock'
 
 describe('signaling failover policy', () => {
-  it('SYNC-4 stays on a reachable server and moves on, round robin, after it is down for a while', () => {
+  it('[SYNC-4] stays on a reachable server and moves on, round robin, after it is down for a while', () => {
     const clock = new ManualClock(0)
     const policy = new SignalingFailover(['ws://a', 'ws://b', 'ws://c'], clock, 3_000)
     expect(policy.current()).toBe('ws://a')
@@ -22,7 +22,7 @@ describe('signaling failover policy', () => {
     expect(policy.observe(false)).toBe('ws://a')
   })
 
-  it('SYNC-4 never blames a server while paused, and a single URL never rotates', () => {
+  it('[SYNC-4] never blames a server while paused, and a single URL never rotates', () => {
     const clock = new ManualClock(0)
     const policy = new SignalingFailover(['ws://a', 'ws://b'], clock, 3_000)
     clock.advance(5_000)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { StatusModel, type SyncStatus } from '../../../src/sync/status'
 
 describe('status model', () => {
-  it('STATUS-1 notifies on subscribe and on real changes only', () => {
+  it('[STATUS-1] notifies on subscribe and on real changes only', () => {
     const model = new StatusModel()
     const seen: SyncStatus[] = []
     model.subscribe((status) => seen.push(status))

@@ -97,7 +97,7 @@ describe('y-webrtc internals the adapter relies on', () => {
     holds(pinned === installed, `node_modules holds the pinned ${String(pinned)}`, 'npm ci')
   })
 
-  it('[SYNC-4] provider.signalingUrls and provider.signalingConns: one socket object per URL, with its state and events', async () => {
+  it('provider.signalingUrls and provider.signalingConns: one socket object per URL, with its state and events', async () => {
     const { server, provider } = await setUp()
     const urls = provider.signalingUrls as unknown
     holds(
@@ -155,7 +155,7 @@ describe('y-webrtc internals the adapter relies on', () => {
     )
   })
 
-  it('[SYNC-4] provider.connect() attaches a socket for each URL in provider.signalingUrls', async () => {
+  it('provider.connect() attaches a socket for each URL in provider.signalingUrls', async () => {
     const { provider } = await setUp()
     const other = await FakeSignaling.start()
     cleanups.push(() => other.stop())
@@ -171,7 +171,7 @@ describe('y-webrtc internals the adapter relies on', () => {
     await vi.waitFor(() => expect(other.connections).toBe(1), WAIT)
   })
 
-  it('[RECON-1] provider.room: a writable peerId that the next announce uses, and webrtcConns and bcConns', async () => {
+  it('provider.room: a writable peerId that the next announce uses, and webrtcConns and bcConns', async () => {
     const { server, provider, roomName } = await setUp()
     const room = provider.room as unknown as RoomShape | null
     holds(room !== null, 'provider.room is set once provider.key resolves', 'webrtc.ts room()')
@@ -197,7 +197,7 @@ describe('y-webrtc internals the adapter relies on', () => {
     )
   })
 
-  it('[RECON-1] a WebrtcConn has connected, closed and destroy(); destroying it drops its room entry; peerOpts reach simple-peer', async () => {
+  it('a WebrtcConn has connected, closed and destroy(); destroying it drops its room entry; peerOpts reach simple-peer', async () => {
     const { provider } = await setUp()
     const room = provider.room as unknown as RoomShape & { webrtcConns: Map<string, unknown> }
     const signalingConn: unknown = provider.signalingConns[0]
@@ -229,7 +229,7 @@ describe('y-webrtc internals the adapter relies on', () => {
     )
   })
 
-  it('[SYNC-2] room._bcSubscriber is read again on every connect, so a replacement stays in place', async () => {
+  it('room._bcSubscriber is read again on every connect, so a replacement stays in place', async () => {
     const { provider } = await setUp()
     const room = provider.room as unknown as RoomShape
     holds(
