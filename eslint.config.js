@@ -3,10 +3,10 @@ import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-// Layer rules from DESIGN.md: arrows point one way (ui -> editor -> doc, ui -> sync -> doc,
-// sync -> share/protocol, doc -> share, server -> protocol). Each entry bans what a layer may not
-// import. Patterns are regular expressions on the import path so that they hold at any depth
-// (`../ui/x` from src/sync/ and `../../ui/x` from src/sync/chunked/ alike).
+// Layer rules from docs/ARCHITECTURE.md: arrows point one way (ui -> editor -> doc,
+// ui -> sync -> doc, sync -> share/protocol, doc -> share, server -> protocol). Each entry bans
+// what a layer may not import. Patterns are regular expressions on the import path so that they
+// hold at any depth (`../ui/x` from src/sync/ and `../../ui/x` from src/sync/chunked/ alike).
 const banned = (regexes, message) => ({
   'no-restricted-imports': ['error', { patterns: regexes.map((regex) => ({ regex, message })) }],
 })

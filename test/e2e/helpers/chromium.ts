@@ -30,8 +30,8 @@ export function findChromium(): string {
   return found
 }
 
-// Flags from DESIGN.md. What two contexts of one browser need for WebRTC on this host was
-// measured (two contexts, a data channel, candidates exchanged by hand):
+// Flags from docs/ARCHITECTURE.md (known traps). What two contexts of one browser need for
+// WebRTC on this host was measured (two contexts, a data channel, candidates exchanged by hand):
 // - nothing more. Host candidates are mDNS-obfuscated (`<uuid>.local`), but both contexts share
 //   one browser's network service, which resolves those names; the pair is host -> host and
 //   opens in 0.1-0.6 s. `--disable-features=WebRtcHideLocalIpsWithMdns` shows raw IPs and opens

@@ -3,7 +3,8 @@ import { waitFor } from '../../helpers/wait-for'
 
 // One person using Meshpad: a fresh browser context (its own profile, so IndexedDB, localStorage
 // and BroadcastChannel are not shared with other peers) with one page. Methods act and read
-// through the UI automation contract in DESIGN.md (data-testids, the editor root's `.editor`).
+// through the UI automation contract in docs/ARCHITECTURE.md (data-testids, the editor root's
+// `.editor`).
 
 interface PmNode {
   forEach(fn: (node: { textContent: string }) => void): void
