@@ -7,6 +7,8 @@ import type { DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
 import { h } from './dom'
 import { cleanName } from './identity'
+import { AutoVersions } from '../doc/auto-versions'
+import { renderHistory } from './history-panel'
 import { renderPeerList } from './peer-list'
 import { renderSharePanel } from './share-panel'
 import { createStatusBar } from './status-bar'
@@ -62,6 +64,33 @@ export function renderDocument(
 
   const peers = renderPeerList(session.awareness)
   cleanups.push(() => peers.destroy())
+
+  // Names for versions: who (of those present or seen) wrote what a version adds.
+  const nameOf = (clientId: number): string | null => {
+    if (clientId === session.doc.clientID) return deps.identity().name
+    const user = session.awareness.getStates().get(clientId)?.['user'] as
+      { name?: unknown } | undefined
+    return typeof user?.name === 'string' ? user.name.slice(0, 40) : null
+  }
+  const history = renderHistory({
+    doc: session.doc,
+    nameOf,
+    notify: deps.notify,
+    focusEditor: () => editor?.commands.focus(),
+  })
+  cleanups.push(() => history.destroy())
+  const autoVersions = new AutoVersions(session.doc, { nameOf })
+  // The last editor leaving saves one (rule VERSION-1); with others here, they will.
+  const leaveVersion = (): void => {
+    const status = session.status.get()
+    autoVersions.leave(status.peers === 0 && status.relayed === 0)
+  }
+  window.addEventListener('pagehide', leaveVersion)
+  cleanups.push(() => {
+    window.removeEventListener('pagehide', leaveVersion)
+    leaveVersion()
+    autoVersions.destroy()
+  })
   const editorHost = h('div', { class: 'editor-host' }, h('p', { class: 'loading' }, 'Opening…'))
   const toolbarHost = h('div', { class: 'toolbar-host' })
 
@@ -74,12 +103,13 @@ export function renderDocument(
         { class: 'doc-header' },
         h('a', { href: '#/', class: 'home-link', 'data-testid': 'home-link' }, '← Documents'),
         renderSharePanel(deps.shareLink(address), deps.notify),
+        history.buttons,
         h('label', { class: 'name-label' }, 'You ', nameInput),
         peers.element,
       ),
       statusBar.problem,
       toolbarHost,
-      editorHost,
+      h('div', { class: 'doc-body' }, editorHost, history.panel),
       statusBar.element,
     ),
   )

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest'
+import { useE2E } from './helpers/harness'
+import type { Peer } from './helpers/peer'
+
+// Versions in real Chromium, two profiles over WebRTC: save, look back, restore as a change
+// everyone receives, undo the restore, and two restores at once.
+
+const e2e = useE2E()
+
+async function openHistory(peer: Peer): Promise<void> {
+  if ((await peer.byTestId('history').getAttribute('aria-expanded')) !== 'true') {
+    await peer.byTestId('history').click()
+  }
+  await peer.byTestId('history-panel').waitFor()
+}
+
+async function twoPeers(): Promise<[Peer, Peer]> {
+  const a = await e2e.newPeer('A')
+  const b = await e2e.newPeer('B')
+  const link = await a.createDocument()
+  await b.openDoc(link)
+  await a.typeInEditor('Original text.')
+  await b.waitForText('B has the original', (text) => text === 'Original text.')
+  await a.byTestId('save-version').click()
+  await a.typeInEditor(' Later edit.')
+  await b.waitForText('B has the later edit', (text) => text === 'Original text. Later edit.')
+  return [a, b]
+}
+
+describe('versions', () => {
+  it('[VERSION-1][VERSION-2][VERSION-4] save, view, restore for everyone, and undo the restore', async () => {
+    const [a, b] = await twoPeers()
+    await openHistory(a)
+    const version = a.byTestId('version')
+    await expect.poll(() => version.count()).toBe(1)
+    expect(await version.getAttribute('data-kind')).toBe('manual')
+    // B sees the same history: versions travel with the document.
+    await openHistory(b)
+    await expect.poll(() => b.byTestId('version').count()).toBe(1)
+
+    await version.getByTestId('version-open').click()
+    const preview = a.byTestId('version-content')
+    await preview.waitFor()
+    expect((await preview.textContent())?.trim()).toBe('Original text.')
+    // The version's paragraph differs from today's, so it is highlighted.
+    expect(await preview.locator('.version-changed').count()).toBe(1)
+    expect(await preview.getAttribute('contenteditable')).toBeNull()
+
+    await version.getByTestId('restore-version').click()
+    await a.waitForText('A restored', (text) => text === 'Original text.')
+    await b.waitForText('B receives the restore', (text) => text === 'Original text.')
+
+    await a.focusEditor()
+    await a.press('Control+z')
+    await a.waitForText('A undid the restore', (text) => text === 'Original text. Later edit.')
+    await b.waitForText('B sees the undo', (text) => text === 'Original text. Later edit.')
+  })
+
+  it('[VERSION-5] two peers restoring the same version at once duplicate nothing', async () => {
+    const [a, b] = await twoPeers()
+    await openHistory(a)
+    await openHistory(b)
+    await expect.poll(() => b.byTestId('version').count()).toBe(1)
+    await Promise.all([
+      a.byTestId('restore-version').click(),
+      b.byTestId('restore-version').click(),
+    ])
+    await a.waitForText('A restored', (text) => text === 'Original text.')
+    await b.waitForText('B restored', (text) => text === 'Original text.')
+    // And it stays that way once both restores have crossed.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    expect(await a.editorText()).toBe('Original text.')
+    expect(await b.editorText()).toBe('Original text.')
+  })
+
+  it('[VERSION-1] a version can be named after it was saved, and the name reaches the others', async () => {
+    const [a, b] = await twoPeers()
+    await openHistory(a)
+    const name = a.byTestId('version-name')
+    await name.fill('Before review')
+    await name.press('Enter')
+    await openHistory(b)
+    await expect
+      .poll(() => b.byTestId('version').locator('.version-label').textContent())
+      .toBe('Before review')
+  })
+})
