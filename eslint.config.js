@@ -81,6 +81,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['src/transfer/**'],
+    rules: banned(
+      [layer(['ui', 'sync']), providers, '^ws$'],
+      'transfer/ converts files with doc/ and editor/; storage and the UI are given to it.',
+    ),
+  },
+  {
     files: ['src/ui/**', 'src/main.ts'],
     rules: banned([providers], 'ui/ sees sync/ port and status model, never the providers.'),
   },

@@ -1,9 +1,11 @@
 import { DocumentCatalog } from './doc/catalog'
 import { shareLink } from './share/link'
 import { removeLocalCopy } from './sync/local'
+import { writeNewLocalCopy } from './sync/new-copy'
 import { openDocumentSession } from './sync/session'
 import { loadAppConfig, rememberedAppConfig } from './sync/app-config'
 import { readConfiguration } from './sync/configuration'
+import { importAsNewDocument } from './transfer/new-document'
 import { startApp } from './ui/app'
 import { loadIdentity, saveIdentity } from './ui/identity'
 import { showUpdatePrompt } from './ui/update-prompt'
@@ -34,11 +36,12 @@ const remembered = rememberedAppConfig(localStorage)
 const fresh = loadAppConfig(localStorage)
 const appConfig = remembered ?? (await fresh)
 let identity = loadIdentity(localStorage)
+const catalog = new DocumentCatalog(localStorage, warn)
 
 startApp({
   root,
   configurationProblem,
-  catalog: new DocumentCatalog(localStorage, warn),
+  catalog,
   openSession: (address) =>
     openDocumentSession(address, {
       signalingUrls,
@@ -53,6 +56,8 @@ startApp({
     identity = next
     saveIdentity(localStorage, next)
   },
+  importDocument: (source) =>
+    importAsNewDocument(source, { catalog, storeNewCopy: writeNewLocalCopy }),
 })
 
 // The service worker caches the app shell for offline use. It is registered only in builds (the

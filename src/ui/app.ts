@@ -2,6 +2,8 @@ import type { CatalogEntry, DocumentCatalog } from '../doc/catalog'
 import type { PeerIdentity } from '../editor/create-editor'
 import { parseDocumentHash, ShareLinkError, type DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
+import type { ImportSource } from '../transfer/import'
+import type { ImportOutcome } from '../transfer/new-document'
 import type { ConfigurationProblem } from '../sync/configuration'
 import { renderConfigurationProblem } from './configuration-problem'
 import { h } from './dom'
@@ -21,6 +23,8 @@ export interface AppDeps {
   readonly shareLink: (address: DocAddress) => string
   readonly identity: () => PeerIdentity
   readonly setIdentity: (identity: PeerIdentity) => void
+  /** Imports a file as a new document (rule XFER-5); the home page has no import without it. */
+  readonly importDocument?: (source: ImportSource) => Promise<ImportOutcome>
 }
 
 export function startApp(deps: AppDeps): void {
@@ -86,6 +90,8 @@ export function startApp(deps: AppDeps): void {
         catalog: deps.catalog,
         removeLocalCopy: deps.removeLocalCopy,
         navigate,
+        notify,
+        ...(deps.importDocument ? { importDocument: deps.importDocument } : {}),
       })
     } else {
       teardown = renderDocument(view, address, { ...deps, notify })

@@ -1,11 +1,12 @@
 import type { Editor } from '@tiptap/core'
-import type { DocumentCatalog } from '../doc/catalog'
+import { displayTitle, type DocumentCatalog } from '../doc/catalog'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
 import { createEditor, type PeerIdentity } from '../editor/create-editor'
 import type { DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
 import { h } from './dom'
+import { renderExportMenu } from './export-menu'
 import { cleanName } from './identity'
 import { AutoVersions } from '../doc/auto-versions'
 import { renderHistory } from './history-panel'
@@ -103,6 +104,15 @@ export function renderDocument(
         { class: 'doc-header' },
         h('a', { href: '#/', class: 'home-link', 'data-testid': 'home-link' }, '← Documents'),
         renderSharePanel(deps.shareLink(address), deps.notify),
+        renderExportMenu({
+          editor: () => editor,
+          doc: session.doc,
+          title: () => {
+            const entry = deps.catalog.get(address.docId)
+            return (entry && displayTitle(entry)) || deriveTitle(bodyOf(session.doc))
+          },
+          notify: deps.notify,
+        }),
         history.buttons,
         h('label', { class: 'name-label' }, 'You ', nameInput),
         peers.element,

@@ -2,6 +2,7 @@ import { displayTitle, type CatalogEntry, type DocumentCatalog } from '../doc/ca
 import { UNTITLED } from '../doc/title'
 import { documentHash, newDocAddress } from '../share/link'
 import { h } from './dom'
+import { createImportPanel, type ImportPanelDeps } from './import-panel'
 
 // The home page (rules LIST-1..3): create a document, open a recent one, rename it, remove it
 // from this browser after an inline confirmation.
@@ -10,6 +11,9 @@ export interface HomeDeps {
   readonly catalog: DocumentCatalog
   readonly removeLocalCopy: (entry: CatalogEntry) => Promise<void>
   readonly navigate: (hash: string) => void
+  /** Import a file as a new document (rules XFER-5, XFER-7); no import control when absent. */
+  readonly importDocument?: ImportPanelDeps['importDocument']
+  readonly notify?: (message: string) => void
 }
 
 function relativeTime(then: number, now = Date.now()): string {
@@ -27,6 +31,15 @@ export function renderHome(root: HTMLElement, deps: HomeDeps): () => void {
     'data-testid': 'document-list',
     'aria-label': 'Your documents',
   })
+  const importPanel = deps.importDocument
+    ? createImportPanel({
+        importDocument: deps.importDocument,
+        navigate: deps.navigate,
+        notify: deps.notify ?? (() => {}),
+      })
+    : null
+  // Dropping a file on the list imports it too.
+  importPanel?.acceptDrops(list)
   const create = h(
     'button',
     {
@@ -133,7 +146,13 @@ export function renderHome(root: HTMLElement, deps: HomeDeps): () => void {
     h(
       'main',
       { class: 'home' },
-      h('header', { class: 'home-header' }, h('h1', {}, 'Meshpad'), create),
+      h(
+        'header',
+        { class: 'home-header' },
+        h('h1', {}, 'Meshpad'),
+        h('div', { class: 'home-actions' }, importPanel?.element ?? null, create),
+      ),
+      importPanel?.problem ?? null,
       h(
         'p',
         { class: 'tagline' },
