@@ -9,18 +9,22 @@ import {
   encodeClientMessage,
   encodeServerMessage,
   STORE_CLOSE_CODES,
+  storeCloseReasonOf,
   type HelloMessage,
   type PutRejection,
   type SeqEntry,
   type ServerMessage,
+  type StoreCloseReason,
 } from '../../src/protocol/always-on'
 import { NO_PARENT, parseEntry, signEntry } from '../../src/protocol/entry'
 import { deriveDocKeys, type DocKeys } from '../../src/share/keys'
 import { newDocAddress, type DocAddress } from '../../src/share/link'
 import { sealEntry } from '../../src/sync/always-on/crypto'
 import { encodePayload } from '../../src/sync/always-on/payload'
+import { SqliteStore } from '../../server/always-on/sqlite-store'
+import type { EntryStore } from '../../server/always-on/store'
 import type { ServerConfig } from '../../server/config'
-import { startServer, type RunningServer } from '../../server/server'
+import { startServer, type RunningServer, type ServerDeps } from '../../server/server'
 import { storeClient, storeUrlOf, type StoreClient } from '../helpers/always-on-client'
 import {
   dumpDocument,
@@ -48,10 +52,13 @@ const clients: StoreClient[] = []
 const raws: RawStoreSocket[] = []
 const fakes: WebSocketServer[] = []
 
-async function serve(overrides: Partial<ServerConfig> = {}): Promise<RunningServer> {
+async function serve(
+  overrides: Partial<ServerConfig> = {},
+  deps: ServerDeps = {},
+): Promise<RunningServer> {
   const dataDir = tempDataDir()
   dirs.push(dataDir)
-  const server = await startServer({ port: 0, logLevel: 'silent', dataDir, ...overrides })
+  const server = await startServer({ port: 0, logLevel: 'silent', dataDir, ...overrides }, deps)
   servers.push(server)
   return server
 }
@@ -123,7 +130,11 @@ async function honestKeepsWorking(doc: HonestDoc): Promise<void> {
   expect(await readText(doc.server, other.address)).toBe('Another document.')
 }
 
-async function rejections(server: RunningServer, reason: PutRejection): Promise<number> {
+/** Puts refused, and connections closed for a reason counted with them (bad-frame, ...). */
+async function rejections(
+  server: RunningServer,
+  reason: PutRejection | StoreCloseReason,
+): Promise<number> {
   const metric = server.metrics.registry.getSingleMetric('meshpad_store_rejections_total')
   if (metric === undefined) throw new Error('meshpad_store_rejections_total is not registered')
   const { values } = await metric.get()
@@ -137,6 +148,26 @@ function expectReject(answer: PutAnswer, reason: PutRejection): void {
 function expectAck(answer: PutAnswer, seq?: number): void {
   expect(answer.type === 'ack' ? 'ack' : `reject ${answer.reason}: ${answer.detail}`).toBe('ack')
   if (seq !== undefined && answer.type === 'ack') expect(answer.seq).toBe(seq)
+}
+
+/** `store`, whose writes each take `delayMs` longer: a busy disk or database. */
+function slowed(store: EntryStore, delayMs: number): EntryStore {
+  const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, delayMs))
+  return {
+    kind: store.kind,
+    append: async (...args) => {
+      await pause()
+      return store.append(...args)
+    },
+    compact: async (...args) => {
+      await pause()
+      return store.compact(...args)
+    },
+    read: (...args) => store.read(...args),
+    expire: (...args) => store.expire(...args),
+    totals: () => store.totals(),
+    close: () => store.close(),
+  }
 }
 
 /** An attacker's socket that said hello for the document (its topic and key are public). */
@@ -428,6 +459,33 @@ describe('the always-on peer refuses what a modified client sends', () => {
     await honestKeepsWorking(doc)
   })
 
+  it('[ENTRY-3] an empty or one-byte entry is refused malformed-entry, whatever its one byte says', async () => {
+    const server = await serve()
+    const doc = await honestDoc(server)
+    const before = await dumpDocument(server.store!, doc.keys.storeTopic)
+    const attacker = await attackerOn(doc)
+    // Read past its end, a cut entry must not pass for a version or kind that is merely unknown.
+    const cases: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ['version 1 alone', new Uint8Array([1])],
+      ['version 0 alone', new Uint8Array([0])],
+      ['version 2 alone', new Uint8Array([2])],
+      ['0xff alone', new Uint8Array([0xff])],
+    ]
+    const answers: Record<string, string> = {}
+    for (const [what, entry] of cases) {
+      const answer = await attacker.put(entry)
+      answers[what] = answer.type === 'reject' ? answer.reason : 'ack'
+    }
+    expect(answers).toEqual(Object.fromEntries(cases.map(([what]) => [what, 'malformed-entry'])))
+    expect(attacker.isOpen).toBe(true)
+    expect(await rejections(server, 'malformed-entry')).toBe(cases.length)
+    expect(await rejections(server, 'unsupported-entry-version')).toBe(0)
+    expect(await rejections(server, 'unknown-entry-kind')).toBe(0)
+    expect(await dumpDocument(server.store!, doc.keys.storeTopic)).toEqual(before)
+    await honestKeepsWorking(doc)
+  })
+
   it('[STORE-4][THREAT-4] bad frames close with 4400, another protocol version with 4426, an oversized frame with 1009 before it is read', async () => {
     const server = await serve({ storeMaxEntryBytes: 4096 })
     const doc = await honestDoc(server)
@@ -502,6 +560,31 @@ describe('the always-on peer refuses what a modified client sends', () => {
     await honestKeepsWorking(doc)
   })
 
+  it('[STORE-4][THREAT-4] a text frame that is not UTF-8 closes with 1007 and is counted as bad-frame', async () => {
+    const server = await serve()
+    const doc = await honestDoc(server)
+    const before = await dumpDocument(server.store!, doc.keys.storeTopic)
+    // 0xc3 0x28: a two-byte sequence whose second byte is not a continuation byte.
+    const invalid = Buffer.from([0x68, 0x69, 0xc3, 0x28])
+    const sockets = { 'before hello': await raw(server), 'after hello': await attackerOn(doc) }
+    for (const [what, socket] of Object.entries(sockets)) {
+      // A text frame with these bytes as they are: `ws` sends them unchecked.
+      socket.ws.send(invalid, { binary: false })
+      const closed = await socket.closed
+      expect({ what, code: closed.code, reason: storeCloseReasonOf(closed.code) }).toEqual({
+        what,
+        code: 1007,
+        reason: 'invalid-utf8',
+      })
+      expect(socket.received.filter((m) => m.type !== 'welcome')).toEqual([])
+    }
+    // Counted with the other bad frames: no entry was ever read from it.
+    expect(await rejections(server, 'bad-frame')).toBe(2)
+    expect(await rejections(server, 'malformed-entry')).toBe(0)
+    expect(await dumpDocument(server.store!, doc.keys.storeTopic)).toEqual(before)
+    await honestKeepsWorking(doc)
+  })
+
   it('[ENTRY-3][STORE-7] an entry over STORE_MAX_ENTRY_BYTES within the frame limit is refused entry-too-large', async () => {
     const server = await serve({ storeMaxEntryBytes: 4096 })
     const doc = await honestDoc(server)
@@ -545,6 +628,41 @@ describe('the always-on peer refuses what a modified client sends', () => {
     await honestKeepsWorking(doc)
   })
 
+  it('[STORE-1][STORE-7] a document whose log is larger than the slow-consumer bound is still delivered whole', async () => {
+    const server = await serve({
+      storeMaxEntryBytes: 4096,
+      storeMaxDocumentBytes: 262144,
+      maxBufferedBytes: 65536,
+    })
+    const keys = newKeys()
+    const writer = await raw(server)
+    writer.hello(keys)
+    await writer.welcome()
+    const entries = Array.from({ length: 20 }, () => entryOfSize(keys, 4000))
+    for (const [i, entry] of entries.entries()) expectAck(await writer.put(entry), i + 1)
+    // 80,000 bytes: more than a subscriber may have queued (max(65536, 2 x 4096)).
+    expect((await server.store!.totals()).bytes).toBe(80_000)
+
+    // A reader opening the link later asks for all of it, and gets all of it at once.
+    const reader = await raw(server)
+    reader.hello(keys)
+    const welcome = await reader.welcome()
+    const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
+    expect(welcome.head).toBe(20)
+    expect(welcome.updates.map((u) => u.seq)).toEqual(entries.map((_, i) => i + 1))
+    expect(welcome.updates.map((u) => b64(u.entry))).toEqual(entries.map(b64))
+    expect(reader.isOpen).toBe(true)
+    // And it stays subscribed: the writer's next entry reaches it live.
+    const next = entryOfSize(keys, 4000)
+    expectAck(await writer.put(next), 21)
+    const live = await reader.next(
+      'the live entry',
+      (m): m is Extract<ServerMessage, { type: 'entry' }> => m.type === 'entry',
+    )
+    expect({ seq: live.seq, entry: b64(live.entry) }).toEqual({ seq: 21, entry: b64(next) })
+    expect(reader.isOpen).toBe(true)
+  })
+
   it('[STORE-7][THREAT-4] more puts than the burst are refused rate-limited, then the bucket refills', async () => {
     const server = await serve({ storeWriteBurst: 5, storeWritesPerSecond: 2 })
     const doc = await honestDoc(server)
@@ -571,6 +689,70 @@ describe('the always-on peer refuses what a modified client sends', () => {
     expect(attacker.isOpen).toBe(true)
     // The limit is per connection: the honest writer is not slowed by the flood.
     await honestKeepsWorking(doc)
+  })
+
+  it('[STORE-7][THREAT-4] /store connections per address are bounded: the excess is closed with 4503 per-address', async () => {
+    const server = await serve({ maxConnections: 6, maxConnectionsPerIp: 2 })
+    const keys = newKeys()
+    const welcomed = async (): Promise<RawStoreSocket> => {
+      const socket = await raw(server)
+      socket.hello(keys)
+      await socket.welcome()
+      return socket
+    }
+    const first = await welcomed()
+    const second = await welcomed()
+    // The third from 127.0.0.1: accepted and closed at once, whatever it sends.
+    const third = await raw(server)
+    third.hello(keys)
+    const welcomedToo = third.welcome(5_000).then(() => 'welcomed as a third connection')
+    expect(await Promise.race([third.closed, welcomedToo])).toEqual({
+      code: STORE_CLOSE_CODES['too-many-connections'],
+      reason: 'too-many-connections: per-address',
+    })
+    expect(third.received).toEqual([])
+    expect(await rejections(server, 'too-many-connections')).toBe(1)
+    expect(server.stats().storeConnections).toBe(2)
+    expect([first.isOpen, second.isOpen]).toEqual([true, true])
+
+    // Closing one frees a slot for the next.
+    first.close()
+    await expect.poll(() => server.stats().storeConnections).toBe(1)
+    const fourth = await welcomed()
+    expect(fourth.isOpen).toBe(true)
+    expectAck(await fourth.put(updateEntry(keys, 'Still served.')), 1)
+    expect(server.stats().storeConnections).toBe(2)
+  })
+
+  it('[STORE-7] puts pipelined past 64 while the store is busy are refused rate-limited at once, not held', async () => {
+    // A store that takes 10 ms a write: the client outruns it by far.
+    const storeDir = tempDataDir()
+    dirs.push(storeDir)
+    const store = slowed(new SqliteStore(storeDir), 10)
+    // A bucket so large that it refuses nothing: only the bound on waiting puts can.
+    const server = await serve({ storeWriteBurst: 10_000, storeWritesPerSecond: 10_000 }, { store })
+    const keys = newKeys()
+    const flood = await raw(server)
+    flood.hello(keys)
+    await flood.welcome()
+    const entries = Array.from({ length: 200 }, (_, i) => updateEntry(keys, `Put ${i}.`))
+    // Pipelined: all 200 are on the wire before the server reads the first.
+    const ids = entries.map((entry) => flood.sendPut(entry))
+    const answers = await Promise.all(ids.map((id) => flood.answer(id, 30_000)))
+    const acks = answers.filter((a) => a.type === 'ack')
+    const refused = answers.filter((a) => a.type === 'reject')
+    expect(acks.length + refused.length).toBe(200)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(new Set(refused.map((r) => r.reason))).toEqual(new Set(['rate-limited']))
+    for (const r of refused) expect(r.detail).toMatch(/waiting/)
+    // The first 64 are always held for the store, and stored in the order they came.
+    expect(acks.length).toBeGreaterThanOrEqual(64)
+    expect(acks.map((a) => a.seq)).toEqual(acks.map((_, i) => i + 1))
+    expect(await rejections(server, 'rate-limited')).toBe(refused.length)
+    expect((await dumpDocument(server.store!, keys.storeTopic))!.head).toBe(acks.length)
+    // Once the store has caught up, the same connection is served again.
+    expect(flood.isOpen).toBe(true)
+    expectAck(await flood.put(updateEntry(keys, 'After the flood.')), acks.length + 1)
   })
 })
 

@@ -269,6 +269,50 @@ describe('instances sharing PostgreSQL and Redis', () => {
     writer.text.insert(writer.text.length, ' More.')
     await waitFor('B still relays', () => subscriber.text.toString() === 'Honest text. More.')
   })
+
+  it('[STORE-10][THREAT-2][ENTRY-4] a genuine old entry replayed on the relay channel under the next sequence number does not make a reader miss the next edit', async () => {
+    const [a, b] = await twoInstances()
+    const address = newDocAddress()
+    const keys = deriveDocKeys(address)
+    const writer = client([a], address)
+    await waitFor('writer connected', () => writer.status.get().stores === 1)
+    writer.text.insert(0, 'First.')
+    await waitFor('writer pinned', pinned(writer))
+    const reader = client([b], address)
+    await waitFor('reader has the text', () => reader.text.toString() === 'First.')
+    const stored = await dumpDocument(a.store!, keys.storeTopic)
+    const head = stored!.head
+
+    const intruder = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    await intruder.connect()
+    try {
+      const channel = `${prefix}store/t:${keys.storeTopic}`
+      const publish = (message: Parameters<typeof encodeServerMessage>[0]): Promise<number> =>
+        intruder.publish(
+          channel,
+          `intruder\n${Buffer.from(encodeServerMessage(message)).toString('base64')}`,
+        )
+      // Signed by the document's key, so B relays it: only its sequence number is a lie.
+      const old = new Uint8Array(Buffer.from(stored!.updates[0]!.bytes, 'base64'))
+      expect(await publish({ type: 'entry', seq: head + 1, entry: old })).toBeGreaterThan(0)
+      // Redis delivers one publisher's messages in order: once this arrives, so has the replay.
+      await publish({ type: 'ephemeral', entry: presenceEntry(keys, 'After the replay') })
+      await waitFor('the presence after the replay arrived', () =>
+        names(reader).some((n) => JSON.stringify(n) === '{"name":"After the replay"}'),
+      )
+    } finally {
+      intruder.disconnect()
+    }
+
+    // The writer's next real edit is stored under that very sequence number.
+    writer.text.insert(writer.text.length, ' Second.')
+    await waitFor('writer pinned again', pinned(writer))
+    expect((await dumpDocument(a.store!, keys.storeTopic))!.head).toBe(head + 1)
+    await expect.poll(() => reader.text.toString(), { timeout: 5_000 }).toBe('First. Second.')
+    // The replay was dropped and counted, not taken for entry head+1.
+    expect(reader.group.states()[0]!.rejectedEntries).toBe(1)
+    expect(await readText([b], address)).toBe('First. Second.')
+  })
 })
 
 describe('a document kept on several independent always-on peers', () => {

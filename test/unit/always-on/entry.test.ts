@@ -5,7 +5,16 @@ import {
   encodeClientMessage,
   encodeServerMessage,
 } from '../../../src/protocol/always-on'
-import { NO_PARENT, parseEntry, verifyEntry, type EntryHeader } from '../../../src/protocol/entry'
+import {
+  NONCE_BYTES,
+  NO_PARENT,
+  PARENT_BYTES,
+  parseEntry,
+  SIGNATURE_BYTES,
+  signEntry,
+  verifyEntry,
+  type EntryHeader,
+} from '../../../src/protocol/entry'
 import { deriveDocKeys } from '../../../src/share/keys'
 import { newDocAddress } from '../../../src/share/link'
 import { openEntry, sealEntry } from '../../../src/sync/always-on/crypto'
@@ -90,6 +99,41 @@ describe('entries', () => {
     asUpdate[1] = 1
     expect(parseEntry(asUpdate, MAX)).toMatchObject({ ok: false, reason: 'malformed-entry' })
     expect(parseEntry(new Uint8Array(0), MAX).ok).toBe(false)
+  })
+
+  it('[ENTRY-3] anything shorter than the smallest entry is malformed-entry, whatever its first bytes', () => {
+    // version, kind, parent, one-byte covers, nonce, one-byte length, signature: an empty
+    // ciphertext under a zero covers is the smallest entry there is.
+    const minimum = 1 + 1 + PARENT_BYTES + 1 + NONCE_BYTES + 1 + SIGNATURE_BYTES
+    const smallest = signEntry(
+      keys.storeTopic,
+      header,
+      new Uint8Array(NONCE_BYTES),
+      new Uint8Array(0),
+      keys.signingKey,
+    )
+    expect(smallest.length).toBe(minimum)
+    expect(parseEntry(smallest, MAX).ok).toBe(true)
+    // Own copies (slice), so that nothing past the end is readable from a shared buffer.
+    const reasons = Object.fromEntries(
+      [0, 1, 2, minimum - 1].map((length) => {
+        const parsed = parseEntry(smallest.slice(0, length), MAX)
+        return [length, parsed.ok ? 'ok' : parsed.reason]
+      }),
+    )
+    expect(reasons).toEqual({
+      0: 'malformed-entry',
+      1: 'malformed-entry',
+      2: 'malformed-entry',
+      [minimum - 1]: 'malformed-entry',
+    })
+    // A lone byte of another version or an unknown kind is still a cut entry, nothing more.
+    for (const lone of [0, 2, 0xff]) {
+      expect(parseEntry(new Uint8Array([lone]), MAX)).toMatchObject({
+        ok: false,
+        reason: 'malformed-entry',
+      })
+    }
   })
 
   it('[ENTRY-3] payloads of unknown kind or with trailing bytes are refused', () => {
