@@ -81,6 +81,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['src/backup/**'],
+    rules: banned(
+      [layer(['ui', 'editor', 'sync']), providers, '^ws$'],
+      'backup/ is the file format: pure, it may use doc/, share/ and protocol/, never storage or UI.',
+    ),
+  },
+  {
     files: ['src/transfer/**'],
     rules: banned(
       [layer(['ui', 'sync']), providers, '^ws$'],

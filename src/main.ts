@@ -1,5 +1,7 @@
 import { DocumentCatalog } from './doc/catalog'
-import { shareLink } from './share/link'
+import { UNTITLED } from './doc/title'
+import { shareLink, type DocAddress } from './share/link'
+import { collectBackup, restoreBackup } from './sync/backup-store'
 import { removeLocalCopy } from './sync/local'
 import { writeNewLocalCopy } from './sync/new-copy'
 import { openDocumentSession } from './sync/session'
@@ -37,6 +39,11 @@ const fresh = loadAppConfig(localStorage)
 const appConfig = remembered ?? (await fresh)
 let identity = loadIdentity(localStorage)
 const catalog = new DocumentCatalog(localStorage, warn)
+/** A title derived from text means this browser once held the document's content (RECOVER-1). */
+const heldContent = (docId: DocAddress['docId']): boolean => {
+  const title = catalog.get(docId)?.title ?? ''
+  return title !== '' && title !== UNTITLED
+}
 
 startApp({
   root,
@@ -47,6 +54,7 @@ startApp({
       signalingUrls,
       storeUrls,
       warn,
+      expectStoredCopy: heldContent(address.docId),
       ...(appConfig.iceServers ? { iceServers: appConfig.iceServers } : {}),
     }),
   removeLocalCopy: (entry) => removeLocalCopy(entry.docId),
@@ -58,6 +66,10 @@ startApp({
   },
   importDocument: (source) =>
     importAsNewDocument(source, { catalog, storeNewCopy: writeNewLocalCopy }),
+  backup: {
+    collect: () => collectBackup(catalog),
+    restore: (entries) => restoreBackup(catalog, entries),
+  },
 })
 
 // The service worker caches the app shell for offline use. It is registered only in builds (the

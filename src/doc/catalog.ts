@@ -95,6 +95,27 @@ export class DocumentCatalog {
     return entry
   }
 
+  /**
+   * Adds an entry brought back from a backup as it was (titles and times). A known id keeps its
+   * own entry (it only gains the backup's derived title if it had none); another secret is
+   * refused (rule LINK-7).
+   */
+  restore(entry: CatalogEntry): 'added' | 'known' | 'conflict' {
+    this.load()
+    if (this.conflicts(entry)) return 'conflict'
+    const existing = this.entries.get(entry.docId)
+    if (existing) {
+      if (existing.title === '' && entry.title !== '')
+        this.setDerivedTitle(entry.docId, entry.title)
+      return 'known'
+    }
+    const parsed = parseEntry(entry)
+    if (!parsed) throw new TypeError('not a valid catalog entry')
+    this.entries.set(parsed.docId, parsed)
+    this.save()
+    return 'added'
+  }
+
   setDerivedTitle(docId: DocId, title: string): void {
     this.load()
     const entry = this.entries.get(docId)

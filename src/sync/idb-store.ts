@@ -180,3 +180,49 @@ export class UpdateWriter {
     this.closed = true
   }
 }
+
+/**
+ * Reads every row that parses into `doc` (origin `origin`) without writing anything: a backup
+ * reads a document this way, and may do so while a tab has it open.
+ */
+export async function readRows(db: IDBDatabase, doc: Y.Doc, origin: unknown): Promise<LoadReport> {
+  const [updates] = idb.transact(db, [UPDATES], 'readonly') as [IDBObjectStore]
+  const rows = await idb.getAll(updates)
+  let corrupt = 0
+  let bytes = 0
+  Y.transact(
+    doc,
+    () => {
+      for (const row of rows) {
+        const update = asBytes(row)
+        try {
+          if (update === null) throw new Error('row is not binary')
+          Y.decodeUpdate(update)
+          Y.applyUpdate(doc, update, origin)
+          bytes += update.byteLength
+        } catch {
+          corrupt += 1
+        }
+      }
+    },
+    origin,
+  )
+  return { rows: rows.length, corrupt, bytes }
+}
+
+/** Adds one update as a row; resolves once its transaction has committed. */
+export async function appendRow(db: IDBDatabase, update: Uint8Array): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const tx = db.transaction([UPDATES], 'readwrite')
+    tx.objectStore(UPDATES).add(update)
+    tx.oncomplete = () => resolve()
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB write aborted'))
+    tx.commit()
+  })
+}
+
+/** How many rows the store holds. */
+export async function countRows(db: IDBDatabase): Promise<number> {
+  const [updates] = idb.transact(db, [UPDATES], 'readonly') as [IDBObjectStore]
+  return idb.count(updates)
+}

@@ -3,9 +3,11 @@ import { createDoc } from '../doc/model'
 import { deriveRoomKeys } from '../share/derive'
 import { deriveDocKeys } from '../share/keys'
 import { AlwaysOnGroup } from './always-on/group'
+import { StoreReplicator } from './always-on/replicator'
 import type { SocketFactory } from './always-on/store-link'
 import type { DocAddress } from '../share/link'
 import { LocalStore } from './local'
+import { watchRecovery } from './recovery'
 import type { DocumentSession } from './port'
 import { StatusModel } from './status'
 import { WebrtcAdapter, type IceServer } from './webrtc'
@@ -25,6 +27,11 @@ export interface SessionOptions {
   /** The WebRTC implementation; the browser's own when absent. */
   readonly wrtc?: WrtcLike
   readonly warn?: (message: string, error?: unknown) => void
+  /**
+   * This browser held content of the document before (rule RECOVER-1): an empty local copy then
+   * means it was removed, and what the network delivers rebuilds it (the user gets a notice).
+   */
+  readonly expectStoredCopy?: boolean
 }
 
 export function openDocumentSession(address: DocAddress, options: SessionOptions): DocumentSession {
@@ -55,6 +62,15 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
           ...(options.storeSocket ? { socket: options.storeSocket } : {}),
         })
       : null
+  const stopRecovery = watchRecovery(doc, status, local.loaded, {
+    expectStoredCopy: options.expectStoredCopy ?? false,
+    sourceOf: (origin) =>
+      origin instanceof StoreReplicator
+        ? 'server'
+        : origin !== local && isRemoteOrigin(origin)
+          ? 'peers'
+          : null,
+  })
   let destroyed: Promise<void> | null = null
   let networkEnabled = true
   let localLoaded = false
@@ -80,6 +96,7 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
     },
     destroy() {
       destroyed ??= (async () => {
+        stopRecovery()
         // y-webrtc announces our departure through awareness, so awareness goes last.
         await webrtc.destroy()
         await alwaysOn?.destroy()

@@ -23,6 +23,17 @@ export type SyncProblem =
   | 'app-outdated' // an always-on peer speaks a newer protocol: reload to update
   | 'store-refused' // an always-on peer refused this document's changes (limit or bug)
 
+/**
+ * Something the user should know that is not a fault (rule RECOVER-2), from a closed set: this
+ * browser's copy was missing or damaged when the document opened, and what the network then
+ * delivered rebuilt it.
+ */
+export type SyncNotice =
+  | 'rebuilt-missing-from-peers'
+  | 'rebuilt-missing-from-server'
+  | 'rebuilt-damaged-from-peers'
+  | 'rebuilt-damaged-from-server'
+
 export interface SyncStatus {
   /** False while the user has paused replication with the network toggle. */
   readonly networkEnabled: boolean
@@ -34,6 +45,8 @@ export interface SyncStatus {
   /** Every change this tab knows of is in a committed IndexedDB transaction. */
   readonly saved: boolean
   readonly problem: SyncProblem | null
+  /** A notice (not an error) shown beside the status; see SyncNotice. */
+  readonly notice: SyncNotice | null
   readonly pinned: PinnedState
   /** Always-on peers this document is connected to. */
   readonly stores: number
@@ -48,6 +61,7 @@ export const INITIAL_STATUS: SyncStatus = {
   loaded: false,
   saved: true,
   problem: null,
+  notice: null,
   pinned: 'off',
   stores: 0,
   relayed: 0,

@@ -4,6 +4,7 @@ import { parseDocumentHash, ShareLinkError, type DocAddress } from '../share/lin
 import type { DocumentSession } from '../sync/port'
 import type { ImportSource } from '../transfer/import'
 import type { ImportOutcome } from '../transfer/new-document'
+import type { BackupPort } from './backup-panel'
 import type { ConfigurationProblem } from '../sync/configuration'
 import { renderConfigurationProblem } from './configuration-problem'
 import { h } from './dom'
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly setIdentity: (identity: PeerIdentity) => void
   /** Imports a file as a new document (rule XFER-5); the home page has no import without it. */
   readonly importDocument?: (source: ImportSource) => Promise<ImportOutcome>
+  /** Backup and restore of every document on the home page. */
+  readonly backup?: BackupPort
 }
 
 export function startApp(deps: AppDeps): void {
@@ -92,6 +95,7 @@ export function startApp(deps: AppDeps): void {
         navigate,
         notify,
         ...(deps.importDocument ? { importDocument: deps.importDocument } : {}),
+        ...(deps.backup ? { backup: deps.backup } : {}),
       })
     } else {
       teardown = renderDocument(view, address, { ...deps, notify })

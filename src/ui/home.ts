@@ -1,6 +1,7 @@
 import { displayTitle, type CatalogEntry, type DocumentCatalog } from '../doc/catalog'
 import { UNTITLED } from '../doc/title'
 import { documentHash, newDocAddress } from '../share/link'
+import { renderBackupPanel, type BackupPort } from './backup-panel'
 import { h } from './dom'
 import { createImportPanel, type ImportPanelDeps } from './import-panel'
 
@@ -14,6 +15,8 @@ export interface HomeDeps {
   /** Import a file as a new document (rules XFER-5, XFER-7); no import control when absent. */
   readonly importDocument?: ImportPanelDeps['importDocument']
   readonly notify?: (message: string) => void
+  /** Backup and restore of every document (rules BACKUP-1..7); no panel when absent. */
+  readonly backup?: BackupPort
 }
 
 function relativeTime(then: number, now = Date.now()): string {
@@ -159,6 +162,7 @@ export function renderHome(root: HTMLElement, deps: HomeDeps): () => void {
         'Write together, peer to peer. Your documents live in this browser and travel directly to the people you share them with.',
       ),
       list,
+      deps.backup ? renderBackupPanel(deps.backup) : null,
     ),
   )
   refresh()

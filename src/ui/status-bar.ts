@@ -1,4 +1,4 @@
-import type { SyncProblem, SyncStatus } from '../sync/status'
+import type { SyncNotice, SyncProblem, SyncStatus } from '../sync/status'
 import { h, setAttr, setText } from './dom'
 
 // The status bar (rules STATUS-1..3): connection, peer count, saved state, the network toggle,
@@ -18,6 +18,18 @@ export const PROBLEM_MESSAGES: Record<SyncProblem, string> = {
     'The server runs a newer Meshpad than this tab. Reload the page to update; your edits are kept in this browser meanwhile.',
   'store-refused':
     'The server refused to keep this document’s latest changes (it may be over its size limit). Your edits are kept in this browser and still reach peers directly.',
+}
+
+/** Notices (rule RECOVER-2): things the user should know that are not faults. */
+export const NOTICE_MESSAGES: Record<SyncNotice, string> = {
+  'rebuilt-missing-from-peers':
+    'This document’s copy in this browser was missing; it was rebuilt from your peers.',
+  'rebuilt-missing-from-server':
+    'This document’s copy in this browser was missing; it was rebuilt from the server’s always-on copy.',
+  'rebuilt-damaged-from-peers':
+    'This document’s copy in this browser was damaged; it was rebuilt from your peers.',
+  'rebuilt-damaged-from-server':
+    'This document’s copy in this browser was damaged; it was rebuilt from the server’s always-on copy.',
 }
 
 const PINNED_LABEL = {
@@ -75,6 +87,12 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
     },
     'Go offline',
   )
+  const notice = h('span', {
+    class: 'status-item notice',
+    'data-testid': 'notice',
+    role: 'status',
+    hidden: true,
+  })
   const problem = h('div', {
     class: 'problem',
     'data-testid': 'problem',
@@ -91,6 +109,7 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
     saved,
     pinned,
     toggle,
+    notice,
   )
 
   return {
@@ -119,6 +138,9 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
       )
       setAttr(toggle, 'aria-pressed', String(!status.networkEnabled))
       setText(toggle, status.networkEnabled ? 'Go offline' : 'Go online')
+      notice.hidden = status.notice === null
+      setAttr(notice, 'data-notice', status.notice ?? '')
+      setText(notice, status.notice ? NOTICE_MESSAGES[status.notice] : '')
       problem.hidden = status.problem === null
       setText(problem, status.problem ? PROBLEM_MESSAGES[status.problem] : '')
     },
