@@ -1,8 +1,9 @@
-// `npm run bench`: every editor and sync figure of issue 5 (B1..B7), one after another (a 2-core
-// machine: running them side by side would measure contention), then one markdown table with
-// each measured value beside its same-run baseline, the ratio, the target and whether it was met.
-// A figure that crashes is reported as such and the others still run. Each figure also runs
-// alone: `npx tsx bench/b1-replay.ts` ... `bench/b7-download.ts` (see bench/README.md).
+// `npm run bench`: every editor and sync figure of issue 5 (B1..B7) and the always-on peers' B8,
+// one after another (a 2-core machine: running them side by side would measure contention), then
+// one markdown table with each measured value beside its same-run baseline, the ratio, the target
+// and whether it was met. A figure that crashes is reported as such and the others still run.
+// Each figure also runs alone: `npx tsx bench/b1-replay.ts` ... `bench/b8-always-on.ts` (see
+// bench/README.md).
 import { b1 } from './b1-replay'
 import { b2 } from './b2-editor'
 import { b3 } from './b3-join'
@@ -10,6 +11,7 @@ import { b4 } from './b4-latency'
 import { b5 } from './b5-open'
 import { b6 } from './b6-storage'
 import { b7 } from './b7-download'
+import { b8 } from './b8-always-on'
 import { machine, summaryTable, type Figure, type Row } from './lib/report'
 
 async function main(): Promise<void> {
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
   await run('B5', b5)
   await run('B6', b6)
   await run('B7', b7)
+  await run('B8', b8)
   console.log(summaryTable(rows))
   for (const line of details) console.log(line)
   for (const line of failed) console.log(`\n**${line}** (figure crashed; not measured)`)
