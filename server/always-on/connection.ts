@@ -18,6 +18,7 @@ import { storeTopicOf } from '../../src/protocol/store-topic'
 import type { ServerConfig } from '../config'
 import type { Logger } from '../log'
 import { TokenBucket } from '../signaling/token-bucket'
+import { nodeVerify } from './ed25519'
 import type { StoreMetrics } from './metrics'
 import type { AppendOutcome, CompactOutcome, EntryStore } from './store'
 
@@ -211,7 +212,7 @@ export class StoreConnection implements StoreSubscriber {
       return
     }
     const entry = parsed.value
-    if (!verifyEntry(entry, topic, verifyKey)) {
+    if (!verifyEntry(entry, topic, verifyKey, nodeVerify)) {
       this.reject(requestId, 'bad-signature', "not signed by this document's write key")
       return
     }

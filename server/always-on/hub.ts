@@ -15,6 +15,7 @@ import type { Topic } from '../../src/protocol/signaling'
 import type { Bus } from '../bus/bus'
 import type { ServerConfig } from '../config'
 import type { Logger } from '../log'
+import { nodeVerify } from './ed25519'
 import { StoreConnection, type StoreSubscriber } from './connection'
 import type { StoreMetrics } from './metrics'
 import type { EntryStore } from './store'
@@ -166,7 +167,7 @@ export class AlwaysOnHub {
       return
     }
     const entry = parseEntry(message.value.entry, this.ctx.config.storeMaxEntryBytes)
-    if (!entry.ok || !verifyEntry(entry.value, topic, room.verifyKey)) {
+    if (!entry.ok || !verifyEntry(entry.value, topic, room.verifyKey, nodeVerify)) {
       this.ctx.log.warn('dropped a store frame from the bus that is not signed by the document key')
       return
     }

@@ -164,10 +164,24 @@ export function parseEntry(
   }
 }
 
-/** True when the entry was signed for this topic by the holder of the verify key's secret. */
-export function verifyEntry(entry: Entry, topic: string, verifyKey: Uint8Array): boolean {
+/** An Ed25519 verification: signature, message, public key. */
+export type Ed25519Verify = (signature: Uint8Array, message: Uint8Array, key: Uint8Array) => boolean
+
+const nobleVerify: Ed25519Verify = (signature, message, key) =>
+  ed25519.verify(signature, message, key)
+
+/**
+ * True when the entry was signed for this topic by the holder of the verify key's secret. The
+ * browser uses noble's pure-JS Ed25519; the server passes Node's native one (about 13x faster).
+ */
+export function verifyEntry(
+  entry: Entry,
+  topic: string,
+  verifyKey: Uint8Array,
+  verify: Ed25519Verify = nobleVerify,
+): boolean {
   try {
-    return ed25519.verify(entry.signature, signingInput(topic, entry.signed), verifyKey)
+    return verify(entry.signature, signingInput(topic, entry.signed), verifyKey)
   } catch {
     return false
   }

@@ -326,6 +326,9 @@ export class StoreReplicator {
 
   private flush(): void {
     if (this.state !== 'ready' || this.inFlight !== null || this.queue.length === 0) return
+    // While this browser's own snapshot is on its way, an update built on the old one would be
+    // refused as stale: it waits for the snapshot's answer instead.
+    if (this.compacting !== null) return
     const batch = this.queue
     this.queue = []
     const update =
@@ -395,6 +398,7 @@ export class StoreReplicator {
     if (upload.kind === 'snapshot') {
       // Someone else compacted first, or the log moved on: the next trigger tries again.
       this.compacting = null
+      this.flush()
       return
     }
     this.inFlight = null
