@@ -66,19 +66,22 @@ function fileName(now = new Date()): string {
   return `meshpad-${now.toISOString().slice(0, 10)}${BACKUP_EXTENSION}`
 }
 
-export function renderBackupPanel(port: BackupPort): HTMLElement {
-  // Its own problem place: the import control above the list has the page's `problem`.
-  const problem = h('div', {
-    class: 'problem',
-    'data-testid': 'backup-problem',
-    role: 'alert',
-    hidden: true,
-  })
+/**
+ * The backup controls. `problem` is the page's one problem place (data-testid=problem), shared
+ * with the import control: whatever the user did last is what it explains.
+ */
+export function renderBackupPanel(port: BackupPort, problem: HTMLElement): HTMLElement {
   const report = h('p', { class: 'backup-report', 'data-testid': 'backup-report', hidden: true })
   const showProblem = (reason: BackupProblem | null): void => {
-    problem.hidden = reason === null
-    setAttr(problem, 'data-reason', reason ?? '')
-    setText(problem, reason === null ? '' : BACKUP_PROBLEM_MESSAGES[reason])
+    if (reason === null) {
+      // Clear only what this panel said, never the import control's explanation.
+      if (problem.getAttribute('data-source') === 'backup') problem.hidden = true
+      return
+    }
+    problem.hidden = false
+    setAttr(problem, 'data-source', 'backup')
+    setAttr(problem, 'data-reason', reason)
+    setText(problem, BACKUP_PROBLEM_MESSAGES[reason])
   }
   const fail = (error: unknown): void => {
     showProblem(error instanceof BackupError ? error.reason : 'storage-failed')
@@ -202,7 +205,6 @@ export function renderBackupPanel(port: BackupPort): HTMLElement {
       restorePassphrase,
       submit,
     ),
-    problem,
     report,
   )
 }

@@ -41,6 +41,10 @@ export function renderHome(root: HTMLElement, deps: HomeDeps): () => void {
         notify: deps.notify ?? (() => {}),
       })
     : null
+  // The page's one problem place (data-testid=problem): the import control's, or its own.
+  const problem =
+    importPanel?.problem ??
+    h('div', { class: 'problem', 'data-testid': 'problem', role: 'alert', hidden: true })
   // Dropping a file on the list imports it too.
   importPanel?.acceptDrops(list)
   const create = h(
@@ -155,14 +159,14 @@ export function renderHome(root: HTMLElement, deps: HomeDeps): () => void {
         h('h1', {}, 'Meshpad'),
         h('div', { class: 'home-actions' }, importPanel?.element ?? null, create),
       ),
-      importPanel?.problem ?? null,
+      problem,
       h(
         'p',
         { class: 'tagline' },
         'Write together, peer to peer. Your documents live in this browser and travel directly to the people you share them with.',
       ),
       list,
-      deps.backup ? renderBackupPanel(deps.backup) : null,
+      deps.backup ? renderBackupPanel(deps.backup, problem) : null,
     ),
   )
   refresh()

@@ -64,6 +64,7 @@ export function createImportPanel(deps: ImportPanelDeps): ImportPanel {
       ...(detail === '' ? [] : [h('span', { class: 'problem-detail' }, ` (${detail})`)]),
     )
     problem.setAttribute('data-reason', reason)
+    problem.setAttribute('data-source', 'import')
     problem.hidden = false
   }
 

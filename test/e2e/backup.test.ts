@@ -20,7 +20,7 @@ function documentDatabases(peer: Peer): Promise<string[]> {
 }
 
 async function problemReason(peer: Peer, reason: string): Promise<string> {
-  const problem = peer.byTestId('backup-problem')
+  const problem = peer.byTestId('problem')
   await expect.poll(() => problem.getAttribute('data-reason'), { timeout: 15_000 }).toBe(reason)
   expect(await problem.isVisible()).toBe(true)
   return (await problem.textContent()) ?? ''
@@ -99,7 +99,7 @@ describe('backup and recovery', () => {
     expect(await report.getAttribute('data-created')).toBe('2')
     expect(await report.getAttribute('data-refused')).toBe('0')
     expect(await report.textContent()).toMatch(/Restored 2 documents, 0 merged, 0 refused/)
-    expect(await b.byTestId('backup-problem').isVisible()).toBe(false)
+    expect(await b.byTestId('problem').isVisible()).toBe(false)
     await expect.poll(() => titles(b)).toEqual(['Alpha plan', 'Beta notes'])
 
     // The text is in B's own storage: a tab of B with no network at all shows both documents.
