@@ -326,7 +326,7 @@ interface LateJoins {
 }
 
 async function lateJoins(item: TraceState): Promise<LateJoins> {
-  const rig = await startApp()
+  const rig = await startApp({ alwaysOn: true })
   try {
     // The document only the always-on peer holds: written by a Node writer that then leaves.
     const storeAddress = newDocAddress()

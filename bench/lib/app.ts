@@ -54,9 +54,14 @@ export interface AppRig {
   close(): Promise<void>
 }
 
-export async function startApp(): Promise<AppRig> {
+/**
+ * The built app served by the real server. B1..B7 measure the browser-to-browser path and run it
+ * without the always-on peer (its `/store` is then refused and the app keeps to WebRTC, as before
+ * it existed); B8 measures the always-on peer and asks for it.
+ */
+export async function startApp(options: { alwaysOn?: boolean } = {}): Promise<AppRig> {
   buildIfStale()
-  const server = await startServerProcess()
+  const server = await startServerProcess({ ALWAYS_ON: String(options.alwaysOn ?? false) })
   let browser: Browser
   try {
     browser = await launchChromium()
