@@ -1,5 +1,5 @@
 import type { Editor } from '@tiptap/core'
-import { displayTitle, type DocumentCatalog } from '../doc/catalog'
+import type { DocumentCatalog } from '../doc/catalog'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
 import { createEditor, type PeerIdentity } from '../editor/create-editor'
@@ -107,10 +107,10 @@ export function renderDocument(
         renderExportMenu({
           editor: () => editor,
           doc: session.doc,
-          title: () => {
-            const entry = deps.catalog.get(address.docId)
-            return (entry && displayTitle(entry)) || deriveTitle(bodyOf(session.doc))
-          },
+          // A local rename wins; otherwise the title of the text as it is now (the catalog's
+          // derived title trails typing by the title debounce).
+          title: () =>
+            deps.catalog.get(address.docId)?.customTitle ?? deriveTitle(bodyOf(session.doc)),
           notify: deps.notify,
         }),
         history.buttons,
