@@ -7,7 +7,6 @@ import { writeNewLocalCopy } from './sync/new-copy'
 import { openDocumentSession } from './sync/session'
 import { loadAppConfig, rememberedAppConfig } from './sync/app-config'
 import { readConfiguration } from './sync/configuration'
-import { importAsNewDocument } from './transfer/new-document'
 import { startApp } from './ui/app'
 import { loadIdentity, saveIdentity } from './ui/identity'
 import { showUpdatePrompt } from './ui/update-prompt'
@@ -64,8 +63,12 @@ startApp({
     identity = next
     saveIdentity(localStorage, next)
   },
-  importDocument: (source) =>
-    importAsNewDocument(source, { catalog, storeNewCopy: writeNewLocalCopy }),
+  // The importers (Markdown, HTML, DOMPurify) load on first use, not with the app (bench B7).
+  importDocument: async (source) =>
+    (await import('./transfer/new-document')).importAsNewDocument(source, {
+      catalog,
+      storeNewCopy: writeNewLocalCopy,
+    }),
   backup: {
     collect: () => collectBackup(catalog),
     restore: (entries) => restoreBackup(catalog, entries),

@@ -50,7 +50,7 @@ const EXTENSIONS: Record<string, ImportFormat> = {
 }
 
 /** The accept list of the file input. */
-export const IMPORT_ACCEPT = '.md,.markdown,.html,.htm,.json,.meshpad'
+export { IMPORT_ACCEPT } from './accept'
 
 export function formatOf(name: string): ImportFormat | null {
   const dot = name.lastIndexOf('.')

@@ -1,13 +1,14 @@
 import type { Editor } from '@tiptap/core'
 import type * as Y from 'yjs'
-import {
-  exportHtml,
-  exportJson,
-  exportMarkdown,
-  exportMeshpad,
-  type ExportFile,
-} from '../transfer/export'
+import type * as ExportModule from '../transfer/export'
+import type { ExportFile } from '../transfer/export'
 import { h } from './dom'
+
+// The converters (Markdown, HTML, DOMPurify) are loaded when the menu is first opened, not with
+// the app: opening a document does not pay for them (bench B7).
+type Exporters = typeof ExportModule
+let exporters: Promise<Exporters> | null = null
+const loadExporters = (): Promise<Exporters> => (exporters ??= import('../transfer/export'))
 
 // The document's Export menu (rules XFER-1..4, XFER-8): a download in each format, and Print,
 // whose stylesheet (styles.css, @media print) leaves only the document for a clean PDF.
@@ -32,7 +33,14 @@ function download(file: ExportFile): void {
 
 export function renderExportMenu(deps: ExportMenuDeps): HTMLElement {
   const menu = h('details', { class: 'export-menu', 'data-testid': 'export-menu' })
-  const item = (testId: string, label: string, make: () => ExportFile | null): HTMLElement =>
+  menu.addEventListener('toggle', () => {
+    if (menu.open) void loadExporters()
+  })
+  const item = (
+    testId: string,
+    label: string,
+    make: (exporters: Exporters) => ExportFile | null,
+  ): HTMLElement =>
     h(
       'button',
       {
@@ -40,33 +48,54 @@ export function renderExportMenu(deps: ExportMenuDeps): HTMLElement {
         class: 'ghost',
         'data-testid': testId,
         onclick: () => {
-          const file = make()
-          if (file === null) {
-            deps.notify('The document is still opening.')
-            return
-          }
-          download(file)
-          menu.open = false
+          void loadExporters().then(
+            (loaded) => {
+              const file = make(loaded)
+              if (file === null) {
+                deps.notify('The document is still opening.')
+                return
+              }
+              download(file)
+              menu.open = false
+            },
+            () => deps.notify('Export could not be loaded: check the connection and try again.'),
+          )
         },
       },
       label,
     )
   const fromEditor =
-    (make: (json: ReturnType<Editor['getJSON']>, title: string) => ExportFile) =>
-    (): ExportFile | null => {
+    (
+      pick: (
+        exporters: Exporters,
+      ) => (json: ReturnType<Editor['getJSON']>, title: string) => ExportFile,
+    ) =>
+    (loaded: Exporters): ExportFile | null => {
       const editor = deps.editor()
-      return editor === null ? null : make(editor.getJSON(), deps.title())
+      return editor === null ? null : pick(loaded)(editor.getJSON(), deps.title())
     }
   menu.append(
     h('summary', { class: 'export-summary' }, 'Export'),
     h(
       'div',
       { class: 'export-items', role: 'menu' },
-      item('export-markdown', 'Markdown (.md)', fromEditor(exportMarkdown)),
-      item('export-html', 'Web page (.html)', fromEditor(exportHtml)),
-      item('export-json', 'ProseMirror JSON (.json)', fromEditor(exportJson)),
-      item('export-yjs', 'Meshpad file with history (.meshpad)', () =>
-        exportMeshpad(deps.doc, deps.title()),
+      item(
+        'export-markdown',
+        'Markdown (.md)',
+        fromEditor((m) => m.exportMarkdown),
+      ),
+      item(
+        'export-html',
+        'Web page (.html)',
+        fromEditor((m) => m.exportHtml),
+      ),
+      item(
+        'export-json',
+        'ProseMirror JSON (.json)',
+        fromEditor((m) => m.exportJson),
+      ),
+      item('export-yjs', 'Meshpad file with history (.meshpad)', (m) =>
+        m.exportMeshpad(deps.doc, deps.title()),
       ),
       h(
         'button',

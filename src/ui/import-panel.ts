@@ -1,5 +1,6 @@
 import { documentHash } from '../share/link'
-import { IMPORT_ACCEPT, type ImportSource } from '../transfer/import'
+import { IMPORT_ACCEPT } from '../transfer/accept'
+import type { ImportSource } from '../transfer/import'
 import type { ImportOutcome } from '../transfer/new-document'
 import type { ImportProblem } from '../transfer/problems'
 import { h } from './dom'
