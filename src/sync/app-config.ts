@@ -25,7 +25,7 @@ export function parseAppConfig(value: unknown): AppConfig | null {
     if (username !== undefined && typeof username !== 'string') return null
     if (credential !== undefined && typeof credential !== 'string') return null
     servers.push({
-      urls: list as string[],
+      urls: list,
       ...(typeof username === 'string' ? { username } : {}),
       ...(typeof credential === 'string' ? { credential } : {}),
     })
