@@ -1,7 +1,12 @@
 import type { Node as PMNode, Schema } from '@tiptap/pm/model'
 import { Slice } from '@tiptap/pm/model'
 import { Transform } from '@tiptap/pm/transform'
-import { initProseMirrorDoc, updateYFragment, ySyncPluginKey } from '@tiptap/y-tiptap'
+import {
+  initProseMirrorDoc,
+  updateYFragment,
+  yXmlFragmentToProseMirrorRootNode,
+  ySyncPluginKey,
+} from '@tiptap/y-tiptap'
 import type * as Y from 'yjs'
 import { bodyOf } from './model'
 
@@ -119,4 +124,12 @@ export function writeBody(doc: Y.Doc, schema: Schema, next: PMNode): void {
     throw new Error('pm-bridge: the body changed since it was read; readBody again, then edit')
   }
   exclusive(state, () => write(doc, state, next))
+}
+
+/**
+ * The body as a ProseMirror node, read only: no bridge state, nothing written back (unlike
+ * `readBody`). For showing a document that no editor is bound to, such as a version.
+ */
+export function renderBody(doc: Y.Doc, schema: Schema): PMNode {
+  return yXmlFragmentToProseMirrorRootNode(bodyOf(doc), schema)
 }

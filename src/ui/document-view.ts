@@ -9,6 +9,7 @@ import { h } from './dom'
 import { renderExportMenu } from './export-menu'
 import { cleanName } from './identity'
 import { AutoVersions } from '../doc/auto-versions'
+import { separateUndoStep } from '../editor/undo'
 import { renderHistory } from './history-panel'
 import { renderPeerList } from './peer-list'
 import { renderSharePanel } from './share-panel'
@@ -78,6 +79,10 @@ export function renderDocument(
     nameOf,
     notify: deps.notify,
     focusEditor: () => editor?.commands.focus(),
+    today: () => editor?.state.doc ?? null,
+    separateUndoStep: () => {
+      if (editor) separateUndoStep(editor)
+    },
   })
   cleanups.push(() => history.destroy())
   const autoVersions = new AutoVersions(session.doc, { nameOf })

@@ -1,6 +1,7 @@
 import { DOMSerializer } from '@tiptap/pm/model'
 import type * as Y from 'yjs'
-import { readBody } from '../doc/pm-bridge'
+import type { Node as PMNode } from '@tiptap/pm/model'
+import { renderBody } from '../doc/pm-bridge'
 import {
   applyRestore,
   changedSinceLastVersion,
@@ -25,6 +26,10 @@ export interface HistoryDeps {
   readonly notify: (message: string) => void
   /** Called after a restore so the editor gets the focus back (Ctrl+Z then undoes it). */
   readonly focusEditor: () => void
+  /** Today's document as the editor shows it (null before the editor is up). */
+  readonly today: () => PMNode | null
+  /** Closes the editor's current undo step, so that a restore is one step of its own. */
+  readonly separateUndoStep: () => void
 }
 
 const schema = documentSchema()
@@ -39,13 +44,13 @@ function label(info: VersionInfo): string {
 }
 
 /** Top-level blocks of the version whose text today's document does not have, by index. */
-function changedBlocks(version: Y.Doc, today: Y.Doc): Set<number> {
+function changedBlocks(version: PMNode, today: PMNode): Set<number> {
   const now = new Map<string, number>()
-  readBody(today, schema).forEach((node) => {
+  today.forEach((node) => {
     now.set(node.textContent, (now.get(node.textContent) ?? 0) + 1)
   })
   const changed = new Set<number>()
-  readBody(version, schema).forEach((node, _offset, index) => {
+  version.forEach((node, _offset, index) => {
     const left = now.get(node.textContent) ?? 0
     if (left > 0) now.set(node.textContent, left - 1)
     else changed.add(index)
@@ -92,8 +97,9 @@ export function renderHistory(deps: HistoryDeps): {
       preview.replaceChildren(h('p', {}, 'This version is still arriving from peers.'))
       return
     }
-    const changed = changedBlocks(version, deps.doc)
-    const body = readBody(version, schema)
+    // Read only: reading through the editor binding's bridge could write to the live document.
+    const body = renderBody(version, schema)
+    const changed = changedBlocks(body, deps.today() ?? renderBody(deps.doc, schema))
     const fragment = DOMSerializer.fromSchema(schema).serializeFragment(body.content)
     const content = h('div', {
       class: 'version-content editor-content',
@@ -118,7 +124,9 @@ export function renderHistory(deps: HistoryDeps): {
       deps.notify('The document is already the same as this version.')
       return
     }
+    deps.separateUndoStep()
     applyRestore(deps.doc, update)
+    deps.separateUndoStep()
     deps.notify('Version restored for everyone. Press Ctrl+Z to undo.')
     deps.focusEditor()
     if (selected !== null) showPreview(selected)
