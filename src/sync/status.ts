@@ -11,7 +11,7 @@ export type ConnectionState = 'offline' | 'connecting' | 'connected'
 export type PinnedState = 'pinned' | 'pending' | 'off'
 
 /**
- * What the user must know, from a closed set (DESIGN.md "errors in three kinds"): each value has
+ * What the user must know, from a closed set (docs/ARCHITECTURE.md, "errors in three kinds"): each value has
  * one message in the UI. Peer and network faults that heal by themselves are not listed here.
  */
 export type SyncProblem =
