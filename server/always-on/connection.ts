@@ -39,7 +39,7 @@ export interface ConnectionHost {
   join(topic: string, verifyKey: Uint8Array, subscriber: StoreSubscriber): void
   leave(topic: string, subscriber: StoreSubscriber): void
   /** Forwards a frame to every other subscriber of the topic, here and on other instances. */
-  relay(topic: string, frame: Uint8Array, from: StoreSubscriber): void
+  relay(topic: string, frame: Uint8Array, kind: 'entry' | 'ephemeral', from: StoreSubscriber): void
 }
 
 export class StoreConnection implements StoreSubscriber {
@@ -217,7 +217,12 @@ export class StoreConnection implements StoreSubscriber {
       return
     }
     if (entry.kind === 'ephemeral') {
-      this.host.relay(topic, encodeServerMessage({ type: 'ephemeral', entry: bytes }), this)
+      this.host.relay(
+        topic,
+        encodeServerMessage({ type: 'ephemeral', entry: bytes }),
+        'ephemeral',
+        this,
+      )
       this.host.metrics.puts.inc({ kind: 'ephemeral' })
       this.reply({ type: 'ack', requestId, seq: 0 })
       return
@@ -266,6 +271,7 @@ export class StoreConnection implements StoreSubscriber {
         this.host.relay(
           topic,
           encodeServerMessage({ type: 'entry', seq: outcome.seq, entry: entry.bytes }),
+          'entry',
           this,
         )
         return

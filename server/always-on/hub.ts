@@ -117,7 +117,7 @@ export class AlwaysOnHub {
       log,
       join: (topic, verifyKey, subscriber) => this.join(topic, verifyKey, subscriber),
       leave: (topic, subscriber) => this.leave(topic, subscriber),
-      relay: (topic, frame, from) => this.relay(topic, frame, from),
+      relay: (topic, frame, kind, from) => this.relay(topic, frame, kind, from),
     })
     this.connections.add(connection)
     ws.once('close', () => this.connections.delete(connection))
@@ -143,10 +143,13 @@ export class AlwaysOnHub {
     }
   }
 
-  private relay(topic: string, frame: Uint8Array, from: StoreSubscriber | null): void {
+  private relay(
+    topic: string,
+    frame: Uint8Array,
+    kind: 'entry' | 'ephemeral',
+    from: StoreSubscriber | null,
+  ): void {
     const room = this.rooms.get(topic)
-    let kind: 'entry' | 'ephemeral' = 'entry'
-    if (frame[1] === 15) kind = 'ephemeral'
     for (const subscriber of room?.subscribers ?? []) {
       if (subscriber === from) continue
       subscriber.deliver(frame)
@@ -171,7 +174,7 @@ export class AlwaysOnHub {
       this.ctx.log.warn('dropped a store frame from the bus that is not signed by the document key')
       return
     }
-    this.relay(topic, frame, null)
+    this.relay(topic, frame, message.value.type, null)
   }
 
   async expire(now = Date.now()): Promise<number> {

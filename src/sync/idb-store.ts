@@ -90,14 +90,9 @@ export async function loadAndCompact(
     () => {
       for (const { k, v } of rows) {
         lastKey = k as IDBValidKey
-        const update = asBytes(v)
-        try {
-          if (update === null) throw new Error('row is not binary')
-          // Parse before applying: a malformed row must not half-apply.
-          Y.decodeUpdate(update)
-          Y.applyUpdate(doc, update, origin)
-          bytes += update.byteLength
-        } catch {
+        const applied = applyRow(doc, v, origin)
+        if (applied !== null) bytes += applied
+        else {
           corrupt += 1
           void idb.put(custom, v as never, `${QUARANTINE_PREFIX}${JSON.stringify(k)}`)
         }
@@ -182,6 +177,22 @@ export class UpdateWriter {
 }
 
 /**
+ * Applies one stored row to `doc`; returns its size, or null when it is not a Yjs update. It is
+ * parsed before it is applied, so a malformed row never half-applies.
+ */
+function applyRow(doc: Y.Doc, row: unknown, origin: unknown): number | null {
+  const update = asBytes(row)
+  if (update === null) return null
+  try {
+    Y.decodeUpdate(update)
+    Y.applyUpdate(doc, update, origin)
+    return update.byteLength
+  } catch {
+    return null
+  }
+}
+
+/**
  * Reads every row that parses into `doc` (origin `origin`) without writing anything: a backup
  * reads a document this way, and may do so while a tab has it open.
  */
@@ -194,15 +205,9 @@ export async function readRows(db: IDBDatabase, doc: Y.Doc, origin: unknown): Pr
     doc,
     () => {
       for (const row of rows) {
-        const update = asBytes(row)
-        try {
-          if (update === null) throw new Error('row is not binary')
-          Y.decodeUpdate(update)
-          Y.applyUpdate(doc, update, origin)
-          bytes += update.byteLength
-        } catch {
-          corrupt += 1
-        }
+        const applied = applyRow(doc, row, origin)
+        if (applied !== null) bytes += applied
+        else corrupt += 1
       }
     },
     origin,

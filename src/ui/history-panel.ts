@@ -182,22 +182,10 @@ export function renderHistory(deps: HistoryDeps): {
     list.replaceChildren(...versions.map(item))
   }
 
-  const onUpdate = (
-    _update: Uint8Array,
-    _origin: unknown,
-    _doc: Y.Doc,
-    transaction: Y.Transaction,
-  ): void => {
-    const versionsType = deps.doc.share.get(VERSIONS)
-    if (versionsType && transaction.changedParentTypes.has(versionsType)) render()
-    else if ([...transaction.changed.keys()].some((type) => type === versionsType)) render()
-    else if (!panel.hidden) {
-      for (const type of transaction.changedParentTypes.keys()) {
-        if (type === versionsType || type.parent === versionsType) return render()
-      }
-    }
-  }
-  deps.doc.on('update', onUpdate)
+  // Saved, renamed or arrived from a peer: any change under the versions map re-renders.
+  const versions = deps.doc.getMap(VERSIONS)
+  const onVersions = (): void => render()
+  versions.observeDeep(onVersions)
 
   const save = h(
     'button',
@@ -239,6 +227,6 @@ export function renderHistory(deps: HistoryDeps): {
   return {
     buttons: h('div', { class: 'history-buttons' }, save, toggle),
     panel,
-    destroy: () => deps.doc.off('update', onUpdate),
+    destroy: () => versions.unobserveDeep(onVersions),
   }
 }
