@@ -80,12 +80,36 @@ export function encodeHeader(header: EntryHeader): Uint8Array {
   return encoding.toUint8Array(encoder)
 }
 
-function signingInput(topic: string, signed: Uint8Array): Uint8Array {
+/** What the signature covers: a domain label and the topic, then every byte before it. */
+export function signingInput(topic: string, signed: Uint8Array): Uint8Array {
   const prefix = encodeUtf8(`meshpad/v2/entry\u0000${topic}\u0000`)
   const input = new Uint8Array(prefix.length + signed.length)
   input.set(prefix)
   input.set(signed, prefix.length)
   return input
+}
+
+/** The bytes an entry's signature is made over (header, nonce, ciphertext), not yet signed. */
+export function entryBody(
+  header: EntryHeader,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
+  if (nonce.length !== NONCE_BYTES) throw new Error('nonce must be 24 bytes')
+  const encoder = encoding.createEncoder()
+  encoding.writeUint8Array(encoder, encodeHeader(header))
+  encoding.writeUint8Array(encoder, nonce)
+  encoding.writeVarUint8Array(encoder, ciphertext)
+  return encoding.toUint8Array(encoder)
+}
+
+/** The entry as it travels: its body, then the signature over `signingInput(topic, body)`. */
+export function assembleEntry(body: Uint8Array, signature: Uint8Array): Uint8Array {
+  if (signature.length !== SIGNATURE_BYTES) throw new Error('signature must be 64 bytes')
+  const bytes = new Uint8Array(body.length + SIGNATURE_BYTES)
+  bytes.set(body)
+  bytes.set(signature, body.length)
+  return bytes
 }
 
 /** Builds and signs an entry around a ciphertext made with `encodeHeader(header)` as its AAD. */
@@ -96,17 +120,8 @@ export function signEntry(
   ciphertext: Uint8Array,
   signingKey: Uint8Array,
 ): Uint8Array {
-  if (nonce.length !== NONCE_BYTES) throw new Error('nonce must be 24 bytes')
-  const encoder = encoding.createEncoder()
-  encoding.writeUint8Array(encoder, encodeHeader(header))
-  encoding.writeUint8Array(encoder, nonce)
-  encoding.writeVarUint8Array(encoder, ciphertext)
-  const signed = encoding.toUint8Array(encoder)
-  const signature = ed25519.sign(signingInput(topic, signed), signingKey)
-  const bytes = new Uint8Array(signed.length + SIGNATURE_BYTES)
-  bytes.set(signed)
-  bytes.set(signature, signed.length)
-  return bytes
+  const body = entryBody(header, nonce, ciphertext)
+  return assembleEntry(body, ed25519.sign(signingInput(topic, body), signingKey))
 }
 
 /** Parses an entry's structure. Says nothing about who wrote it: see verifyEntry. */
