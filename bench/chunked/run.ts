@@ -10,6 +10,7 @@
 // into one message, and copy-on-send.
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
 import { chunkingWrtc, type ChunkingOptions } from '../../src/sync/chunked'
 import { openChannelPair, realWrtc, withTimeout, type ChannelLike } from './wrtc-pair'
 
@@ -17,13 +18,15 @@ const PIECE = 16 * 1024
 const HIGH_WATER_MARK = 1024 * 1024
 const MB = 1024 * 1024
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback
+// Strict: a mistyped flag stops the run instead of measuring the defaults under another name.
+const { values: flags } = parseArgs({
+  options: { reps: { type: 'string', default: '5' }, sizes: { type: 'string', default: '1,20' } },
+})
+const reps = Number(flags.reps)
+const sizesMb = flags.sizes.split(',').map(Number)
+if (!Number.isInteger(reps) || reps < 1 || !sizesMb.every((mb) => mb > 0)) {
+  throw new Error('usage: bench/chunked/run.ts [--reps <n ≥ 1>] [--sizes <MB>,<MB>...]')
 }
-
-const reps = Number(arg('reps', '5'))
-const sizesMb = arg('sizes', '1,20').split(',').map(Number)
 
 /** Sends `bytes` over a raw channel in 16 KiB pieces; resolves when all arrived at `to`. */
 async function rawTransfer(from: ChannelLike, to: ChannelLike, bytes: Uint8Array): Promise<void> {
