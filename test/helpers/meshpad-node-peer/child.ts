@@ -37,6 +37,7 @@ interface Peer {
   readonly awareness: InstanceType<typeof Awareness>
   readonly status: InstanceType<typeof status.StatusModel>
   readonly adapter: InstanceType<typeof webrtc.WebrtcAdapter>
+  released: boolean
 }
 
 let peer: Peer | null = null
@@ -60,7 +61,7 @@ function init(options: MeshpadPeerInit): void {
     wrtc,
     warn: (message, error) => console.error(`[meshpad-node-peer] ${message}`, error ?? ''),
   })
-  peer = { doc, awareness, status: statusModel, adapter }
+  peer = { doc, awareness, status: statusModel, adapter, released: false }
 }
 
 async function run(
@@ -85,9 +86,28 @@ async function run(
       const { peers, connection, problem } = requirePeer().status.get()
       return { peers, connection, problem }
     }
+    case 'connect':
+      requirePeer().adapter.connect()
+      return null
+    case 'disconnect':
+      requirePeer().adapter.disconnect()
+      return null
+    case 'release': {
+      const current = requirePeer()
+      current.released = true
+      await current.adapter.destroy()
+      return null
+    }
+    case 'appendParagraph': {
+      const { doc } = requirePeer()
+      const paragraph = new Y.XmlElement('paragraph')
+      paragraph.insert(0, [new Y.XmlText(command.text)])
+      model.bodyOf(doc).push([paragraph])
+      return null
+    }
     case 'destroy': {
-      const { doc, awareness, adapter } = requirePeer()
-      await adapter.destroy()
+      const { doc, awareness, adapter, released } = requirePeer()
+      if (!released) await adapter.destroy()
       awareness.destroy()
       doc.destroy()
       // y-webrtc destroys its room after its key promise settles; give it that turn.

@@ -29,6 +29,13 @@ export interface MeshpadNodePeer {
   getStateVector(): Promise<string>
   stateBytes(): Promise<number>
   status(): Promise<MeshpadPeerStatus>
+  /** The adapter's ReplicationAdapter methods, called in the child. */
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+  /** Awaits the adapter's destroy(); the document stays, for reading and local edits. */
+  release(): Promise<void>
+  /** A local edit: appends a paragraph holding `text`. */
+  appendParagraph(text: string): Promise<void>
   /** Destroys the peer and lets the child exit; then waits for it. */
   destroy(): Promise<void>
   /** SIGKILL. Safe to call twice. */
@@ -65,6 +72,10 @@ export async function startMeshpadNodePeer(
     getStateVector: () => request('getStateVector', {}),
     stateBytes: () => request('stateBytes', {}),
     status: () => request('status', {}),
+    connect: async () => void (await request('connect', {})),
+    disconnect: async () => void (await request('disconnect', {})),
+    release: async () => void (await request('release', {})),
+    appendParagraph: async (text) => void (await request('appendParagraph', { text })),
     destroy: () => rpc.shutdown('destroy'),
     kill,
     output: () => rpc.output(),

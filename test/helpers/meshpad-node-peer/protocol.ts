@@ -24,6 +24,13 @@ export type MeshpadPeerCommand =
   | { readonly op: 'getStateVector' }
   | { readonly op: 'stateBytes' }
   | { readonly op: 'status' }
+  /** The adapter's port (ReplicationAdapter): connect(), disconnect(), destroy(). */
+  | { readonly op: 'connect' }
+  | { readonly op: 'disconnect' }
+  /** Awaits the adapter's destroy() alone: the document stays readable and editable. */
+  | { readonly op: 'release' }
+  /** A local edit: appends a paragraph holding `text` to the body. */
+  | { readonly op: 'appendParagraph'; readonly text: string }
   | { readonly op: 'destroy' }
 
 export interface MeshpadPeerReplies {
@@ -37,6 +44,10 @@ export interface MeshpadPeerReplies {
   /** Byte length of Y.encodeStateAsUpdate (V1): what sync step 2 sends to an empty peer. */
   stateBytes: number
   status: MeshpadPeerStatus
+  connect: null
+  disconnect: null
+  release: null
+  appendParagraph: null
   destroy: null
 }
 
