@@ -104,7 +104,7 @@ function nodeWriter(storeUrl: string, address: DocAddress, doc: Y.Doc): Writer {
       let kind: keyof Uploaded = 'other'
       if (message.ok && message.value.type === 'put') {
         const entry = parseEntry(message.value.entry, Number.MAX_SAFE_INTEGER)
-        if (entry.ok) kind = entry.value.kind
+        if (entry.ok && entry.value.kind !== 'tombstone') kind = entry.value.kind
       }
       uploaded[kind] += data.byteLength
       send(data)

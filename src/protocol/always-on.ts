@@ -65,6 +65,8 @@ export const PUT_REJECTIONS = [
   'document-full',
   'rate-limited',
   'storage-error',
+  // The document moved to a new link (a tombstone is stored): nothing more is taken (MOVE-2).
+  'moved',
 ] as const
 export type PutRejection = (typeof PUT_REJECTIONS)[number]
 export interface RejectMessage {

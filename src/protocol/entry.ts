@@ -15,6 +15,10 @@ import { encodeUtf8 } from 'lib0/string'
 // cannot be moved to another document or have its header changed. The ciphertext's associated
 // data is the same header, so a changed header also fails to decrypt. An entry's id is the
 // SHA-256 of all its bytes.
+//
+// A tombstone (rules MOVE-1..6) says the document moved to a new link: signed with the old write
+// key, it ends the topic on every always-on peer that stores it. It builds on nothing (its parent
+// is zeros) so that it never goes stale: whoever holds the write key may end the topic at any time.
 
 export const ENTRY_VERSION = 1
 export const PARENT_BYTES = 32
@@ -24,9 +28,15 @@ export const ENTRY_ID_BYTES = 32
 /** version, kind, parent, covers (1 byte at least), nonce, length (1 byte at least), signature */
 const MIN_ENTRY_BYTES = 1 + 1 + PARENT_BYTES + 1 + NONCE_BYTES + 1 + SIGNATURE_BYTES
 
-export const ENTRY_KINDS = ['update', 'snapshot', 'ephemeral'] as const
+export const ENTRY_KINDS = ['update', 'snapshot', 'ephemeral', 'tombstone'] as const
 export type EntryKind = (typeof ENTRY_KINDS)[number]
-const KIND_CODES: Record<EntryKind, number> = { update: 1, snapshot: 2, ephemeral: 3 }
+const KIND_CODES: Record<EntryKind, number> = { update: 1, snapshot: 2, ephemeral: 3, tombstone: 4 }
+
+/**
+ * Largest tombstone an always-on peer takes (MOVE-2). One holds a timestamp (about 130 bytes); it
+ * is exempt from the document size limit, so it must not be a way around it.
+ */
+export const MAX_TOMBSTONE_BYTES = 512
 
 /** No parent: the document has no snapshot yet. */
 export const NO_PARENT = new Uint8Array(PARENT_BYTES)
@@ -160,6 +170,9 @@ export function parseEntry(
     // lib0 reads past the end as zeros in some paths; a short entry must not pass as one.
     if (parent.length !== PARENT_BYTES || nonce.length !== NONCE_BYTES) {
       return fail('malformed-entry', 'truncated header')
+    }
+    if (kind === 'tombstone' && !sameBytes(parent, NO_PARENT)) {
+      return fail('malformed-entry', 'a tombstone builds on nothing (its parent is zeros)')
     }
     return {
       ok: true,

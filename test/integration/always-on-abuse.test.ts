@@ -440,7 +440,7 @@ describe('the always-on peer refuses what a modified client sends', () => {
       ['version 0', flipByte(genuine, 0, 1), 'unsupported-entry-version'],
       ['version 255', flipByte(genuine, 0, 1 ^ 255), 'unsupported-entry-version'],
       ['kind 0', flipByte(genuine, 1, 1), 'unknown-entry-kind'],
-      ['kind 4', flipByte(genuine, 1, 1 ^ 4), 'unknown-entry-kind'],
+      ['kind 5', flipByte(genuine, 1, 1 ^ 5), 'unknown-entry-kind'],
       ['kind 255', flipByte(genuine, 1, 1 ^ 255), 'unknown-entry-kind'],
       ['covers on a signed update', covered('update'), 'malformed-entry'],
       ['covers on a signed ephemeral', covered('ephemeral'), 'malformed-entry'],

@@ -4,17 +4,25 @@ import * as encoding from 'lib0/encoding'
 // What is inside an entry's ciphertext (only link holders ever see it): one byte naming the
 // content, then the content. Unknown kinds are refused, never guessed at, so a later release can
 // add kinds without an older one misreading them.
+//
+// `moved` is a tombstone's content (MOVE-1): when the move happened and nothing else. Whoever
+// holds the old link can read it, and the old link is what leaked, so it names no new link.
 
 export type Payload =
   | { readonly type: 'update-v1'; readonly update: Uint8Array }
   | { readonly type: 'state-v2'; readonly update: Uint8Array }
   | { readonly type: 'awareness'; readonly sentAt: number; readonly update: Uint8Array }
+  | { readonly type: 'moved'; readonly movedAt: number }
 
-const CODES = { 'update-v1': 1, 'state-v2': 2, awareness: 3 } as const
+const CODES = { 'update-v1': 1, 'state-v2': 2, awareness: 3, moved: 4 } as const
 
 export function encodePayload(payload: Payload): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeUint8(encoder, CODES[payload.type])
+  if (payload.type === 'moved') {
+    encoding.writeVarUint(encoder, payload.movedAt)
+    return encoding.toUint8Array(encoder)
+  }
   if (payload.type === 'awareness') encoding.writeVarUint(encoder, payload.sentAt)
   encoding.writeVarUint8Array(encoder, payload.update)
   return encoding.toUint8Array(encoder)
@@ -32,6 +40,8 @@ export function decodePayload(bytes: Uint8Array): Payload | null {
     } else if (code === CODES.awareness) {
       const sentAt = decoding.readVarUint(decoder)
       payload = { type: 'awareness', sentAt, update: decoding.readVarUint8Array(decoder) }
+    } else if (code === CODES.moved) {
+      payload = { type: 'moved', movedAt: decoding.readVarUint(decoder) }
     } else {
       return null
     }
