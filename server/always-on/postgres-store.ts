@@ -6,9 +6,11 @@ import type {
   DocumentRead,
   EntryStore,
   NewSnapshot,
+  NewTombstone,
   NewUpdate,
   StoredEntry,
   StoreTotals,
+  TombstoneOutcome,
 } from './store'
 
 // The shared storage engine (rule STORE-6 with many instances): PostgreSQL through `pg`, for when
@@ -30,6 +32,8 @@ interface DocRow {
 
 const UPDATE = 1
 const SNAPSHOT = 2
+/** A document's tombstone (MOVE-2): at most one, and once there the only entry left. */
+const TOMBSTONE = 4
 const POOL_SIZE = 10
 /** Key of the advisory lock that serialises schema creation between instances starting at once. */
 const MIGRATION_LOCK = 0x6d65736870616431n // 'meshpad1'
@@ -53,10 +57,14 @@ const SCHEMA = `
     CONSTRAINT entries_id UNIQUE (topic, id)
   );
   CREATE INDEX IF NOT EXISTS docs_updated ON docs (updated_at);
+  CREATE UNIQUE INDEX IF NOT EXISTS entries_tombstone ON entries (topic) WHERE kind = ${TOMBSTONE};
 `
 
+// A database made by an earlier release lacks entries_tombstone: the whole (idempotent) schema
+// runs again and adds it.
 const SCHEMA_PRESENT = `SELECT to_regclass('docs') IS NOT NULL AND to_regclass('entries') IS NOT NULL
-                               AND to_regclass('docs_updated') IS NOT NULL AS present`
+                               AND to_regclass('docs_updated') IS NOT NULL
+                               AND to_regclass('entries_tombstone') IS NOT NULL AS present`
 
 const SQL = {
   newDoc: `INSERT INTO docs (topic, head, snapshot_id, bytes, updated_at) VALUES ($1, 0, NULL, 0, $2)
@@ -80,6 +88,10 @@ const SQL = {
                    WHERE d.topic = $1`,
   updatesAfter: `SELECT seq, id, bytes FROM entries WHERE topic = $1 AND kind = ${UPDATE} AND seq > $2
                  ORDER BY seq`,
+  // Found through the partial index: every write asks it first, under the document's row lock.
+  tombstone: `SELECT seq, id, bytes FROM entries WHERE topic = $1 AND kind = ${TOMBSTONE}`,
+  count: 'SELECT count(*) AS n FROM entries WHERE topic = $1',
+  dropAll: 'DELETE FROM entries WHERE topic = $1',
   expire: 'DELETE FROM docs WHERE updated_at < $1',
   totals: `SELECT (SELECT count(*) FROM docs) AS documents, (SELECT count(*) FROM entries) AS entries,
                   (SELECT coalesce(sum(bytes), 0)::bigint FROM docs) AS bytes`,
@@ -144,6 +156,7 @@ export class PostgresStore implements EntryStore {
       async (client): Promise<Finish<AppendOutcome>> => {
         const now = new Date()
         const doc = await lockDoc(client, topic, now)
+        if (await tombstoneOf(client, topic)) return refuse({ kind: 'moved' })
         const id = Buffer.from(update.id)
         const duplicate = await client.query<{ seq: number }>(SQL.byId, [topic, id])
         const first = duplicate.rows[0]
@@ -165,6 +178,7 @@ export class PostgresStore implements EntryStore {
     return this.transaction(`compact ${topic}`, async (client): Promise<Finish<CompactOutcome>> => {
       const now = new Date()
       const doc = await lockDoc(client, topic, now)
+      if (await tombstoneOf(client, topic)) return refuse({ kind: 'moved' })
       const id = Buffer.from(snapshot.id)
       const duplicate = await client.query<{ seq: number }>(SQL.byId, [topic, id])
       const first = duplicate.rows[0]
@@ -188,6 +202,25 @@ export class PostgresStore implements EntryStore {
       await client.query(SQL.dropSuperseded, [topic, snapshot.covers, seq])
       await client.query(SQL.setDoc, [seq, id, bytes, now, topic])
       return { result: { kind: 'stored', seq, removed: removed.n }, commit: true }
+    })
+  }
+
+  tombstone(topic: string, tombstone: NewTombstone): Promise<TombstoneOutcome> {
+    return this.transaction(`end ${topic}`, async (client): Promise<Finish<TombstoneOutcome>> => {
+      const now = new Date()
+      // The row lock queues this behind every write in flight, here or on another instance: a
+      // write that commits first is dropped with the rest, one that comes after answers moved.
+      const doc = await lockDoc(client, topic, now)
+      const existing = await tombstoneOf(client, topic)
+      if (existing) return refuse({ kind: 'duplicate', seq: existing.seq })
+      const seq = doc.head + 1
+      const count = await client.query<{ n: number }>(SQL.count, [topic])
+      await client.query(SQL.dropAll, [topic])
+      // prettier-ignore
+      await client.query(SQL.insert,
+          [topic, seq, Buffer.from(tombstone.id), TOMBSTONE, 0, Buffer.from(tombstone.bytes)])
+      await client.query(SQL.setDoc, [seq, null, tombstone.bytes.length, now, topic])
+      return { result: { kind: 'stored', seq, removed: count.rows[0]?.n ?? 0 }, commit: true }
     })
   }
 
@@ -223,7 +256,13 @@ export class PostgresStore implements EntryStore {
           doc.seq === null || doc.id === null || doc.covers === null || doc.bytes === null
             ? null
             : { ...toEntry({ seq: doc.seq, id: doc.id, bytes: doc.bytes }), covers: doc.covers }
-        const result = { head: doc.head, snapshot, updates: updates.rows.map(toEntry) }
+        const tombstone = await tombstoneOf(client, topic)
+        const result = {
+          head: doc.head,
+          snapshot,
+          updates: updates.rows.map(toEntry),
+          tombstone: tombstone ? toEntry(tombstone) : null,
+        }
         return { result, commit: false }
       },
       mode,
@@ -319,6 +358,16 @@ async function lockDoc(client: pg.PoolClient, topic: string, now: Date): Promise
     if (doc) return doc
   }
   throw new Error(`the row of document ${topic} vanished three times while being locked`)
+}
+
+async function tombstoneOf(
+  client: pg.PoolClient,
+  topic: string,
+): Promise<{ seq: number; id: Buffer; bytes: Buffer } | undefined> {
+  const found = await client.query<{ seq: number; id: Buffer; bytes: Buffer }>(SQL.tombstone, [
+    topic,
+  ])
+  return found.rows[0]
 }
 
 function refuse<T>(result: T): Finish<T> {

@@ -8,9 +8,11 @@ import type {
   DocumentRead,
   EntryStore,
   NewSnapshot,
+  NewTombstone,
   NewUpdate,
   StoredEntry,
   StoreTotals,
+  TombstoneOutcome,
 } from './store'
 
 // The embedded storage engine (rule STORE-6): SQLite through better-sqlite3 12, one file
@@ -29,6 +31,8 @@ interface DocRow {
 
 const UPDATE = 1
 const SNAPSHOT = 2
+/** A document's tombstone (MOVE-2): at most one, and once there the only entry left. */
+const TOMBSTONE = 4
 
 export class SqliteStore implements EntryStore {
   readonly kind = 'sqlite' as const
@@ -60,6 +64,8 @@ export class SqliteStore implements EntryStore {
       ) WITHOUT ROWID;
       CREATE UNIQUE INDEX IF NOT EXISTS entries_id ON entries (topic, id);
       CREATE INDEX IF NOT EXISTS docs_updated ON docs (updated_at);
+      CREATE UNIQUE INDEX IF NOT EXISTS entries_tombstone ON entries (topic)
+        WHERE kind = ${TOMBSTONE};
     `)
     const db = this.db
     this.statements = {
@@ -94,6 +100,14 @@ export class SqliteStore implements EntryStore {
         `SELECT seq, id, bytes FROM entries WHERE topic = ? AND kind = ${UPDATE} AND seq > ?
          ORDER BY seq`,
       ),
+      // Found through the partial index: every write asks it first.
+      tombstone: db.prepare<[string], { seq: number; id: Buffer; bytes: Buffer }>(
+        `SELECT seq, id, bytes FROM entries WHERE topic = ? AND kind = ${TOMBSTONE}`,
+      ),
+      count: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM entries WHERE topic = ?',
+      ),
+      dropAll: db.prepare<[string]>('DELETE FROM entries WHERE topic = ?'),
       expire: db.prepare<[number]>('DELETE FROM docs WHERE updated_at < ?'),
       totals: db.prepare<[], { documents: number; entries: number; bytes: number | null }>(
         `SELECT (SELECT count(*) FROM docs) AS documents, (SELECT count(*) FROM entries) AS entries,
@@ -115,6 +129,7 @@ export class SqliteStore implements EntryStore {
 
   append(topic: string, update: NewUpdate, maxDocumentBytes: number): Promise<AppendOutcome> {
     const run = this.db.transaction((): AppendOutcome => {
+      if (this.statements.tombstone.get(topic)) return { kind: 'moved' }
       const doc = this.docFor(topic)
       const id = Buffer.from(update.id)
       const duplicate = this.statements.byId.get(topic, id)
@@ -133,6 +148,7 @@ export class SqliteStore implements EntryStore {
 
   compact(topic: string, snapshot: NewSnapshot, maxDocumentBytes: number): Promise<CompactOutcome> {
     const run = this.db.transaction((): CompactOutcome => {
+      if (this.statements.tombstone.get(topic)) return { kind: 'moved' }
       const doc = this.docFor(topic)
       const id = Buffer.from(snapshot.id)
       const duplicate = this.statements.byId.get(topic, id)
@@ -160,6 +176,24 @@ export class SqliteStore implements EntryStore {
     return Promise.resolve(run.immediate())
   }
 
+  tombstone(topic: string, tombstone: NewTombstone): Promise<TombstoneOutcome> {
+    const run = this.db.transaction((): TombstoneOutcome => {
+      const existing = this.statements.tombstone.get(topic)
+      if (existing) return { kind: 'duplicate', seq: existing.seq }
+      const doc = this.docFor(topic)
+      const seq = doc.head + 1
+      const removed = this.statements.count.get(topic)?.n ?? 0
+      this.ensureDoc(topic, doc)
+      this.statements.dropAll.run(topic)
+      // prettier-ignore
+      this.statements.insert.run(topic, seq, Buffer.from(tombstone.id), TOMBSTONE, 0,
+        Buffer.from(tombstone.bytes))
+      this.statements.setDoc.run(seq, null, tombstone.bytes.length, Date.now(), topic)
+      return { kind: 'stored', seq, removed }
+    })
+    return Promise.resolve(run.immediate())
+  }
+
   read(
     topic: string,
     have: { readonly snapshotId: Uint8Array | null; readonly since: number },
@@ -177,7 +211,8 @@ export class SqliteStore implements EntryStore {
         current === undefined || holdsCurrent
           ? null
           : { ...toEntry(current), covers: current.covers }
-      return { head: doc.head, snapshot, updates }
+      const tombstone = this.statements.tombstone.get(topic)
+      return { head: doc.head, snapshot, updates, tombstone: tombstone ? toEntry(tombstone) : null }
     })
     return Promise.resolve(run.deferred())
   }

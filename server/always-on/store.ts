@@ -16,6 +16,12 @@
 //   point loses no call that resolved and leaves every other entry intact.
 // - `read` returns the current snapshot unless the caller holds it, and every update after
 //   `since` (all updates when the caller does not hold the current snapshot).
+// - `tombstone` (rules MOVE-2..4) ends a document: in one atomic commit it stores the tombstone
+//   under the next sequence number and drops every other entry of the document (so the tombstone
+//   is all that is left, and `bytes` is its size). From then on `append` and `compact` answer
+//   `moved` and store nothing; a second tombstone (same bytes or not) answers `duplicate` with
+//   the first one's sequence number. A tombstone may be the first entry of a document. `read`
+//   returns it beside the (then empty) snapshot and updates, whatever the caller holds.
 // - Nothing here checks signatures or sizes of entries: the hub does, before calling.
 
 export interface StoredEntry {
@@ -33,6 +39,8 @@ export interface DocumentRead {
   /** Null when the document has no snapshot, or when the caller said it holds the current one. */
   readonly snapshot: StoredSnapshot | null
   readonly updates: readonly StoredEntry[]
+  /** The document moved (MOVE-3): its tombstone, always returned; else null. */
+  readonly tombstone: StoredEntry | null
 }
 
 export interface NewUpdate {
@@ -45,11 +53,17 @@ export interface NewSnapshot extends NewUpdate {
   readonly covers: number
 }
 
+export interface NewTombstone {
+  readonly id: Uint8Array
+  readonly bytes: Uint8Array
+}
+
 export type AppendOutcome =
   | { readonly kind: 'stored'; readonly seq: number }
   | { readonly kind: 'duplicate'; readonly seq: number }
   | { readonly kind: 'stale-parent' }
   | { readonly kind: 'document-full'; readonly bytes: number }
+  | { readonly kind: 'moved' }
 
 export type CompactOutcome =
   | { readonly kind: 'stored'; readonly seq: number; readonly removed: number }
@@ -57,6 +71,11 @@ export type CompactOutcome =
   | { readonly kind: 'stale-parent' }
   | { readonly kind: 'covers-ahead'; readonly head: number }
   | { readonly kind: 'document-full'; readonly bytes: number }
+  | { readonly kind: 'moved' }
+
+export type TombstoneOutcome =
+  | { readonly kind: 'stored'; readonly seq: number; readonly removed: number }
+  | { readonly kind: 'duplicate'; readonly seq: number }
 
 export interface StoreTotals {
   readonly documents: number
@@ -69,6 +88,8 @@ export interface EntryStore {
   /** Bytes of entries a document may hold; a write that would pass it is refused. */
   append(topic: string, update: NewUpdate, maxDocumentBytes: number): Promise<AppendOutcome>
   compact(topic: string, snapshot: NewSnapshot, maxDocumentBytes: number): Promise<CompactOutcome>
+  /** Ends the document (MOVE-2): no size limit, since it leaves less than there was. */
+  tombstone(topic: string, tombstone: NewTombstone): Promise<TombstoneOutcome>
   /** Null when nothing is stored for the topic. */
   read(
     topic: string,

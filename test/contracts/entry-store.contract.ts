@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { NO_PARENT, entryId } from '../../src/protocol/entry'
-import type { EntryStore, NewSnapshot, NewUpdate } from '../../server/always-on/store'
+import type { EntryStore, NewSnapshot, NewTombstone, NewUpdate } from '../../server/always-on/store'
 
 // One contract suite for every storage engine of the always-on peer (rules STORE-5..8), as
 // automerge-repo's storage adapter tests: the embedded SQLite engine and the PostgreSQL adapter
@@ -22,6 +22,11 @@ function update(parent: Uint8Array = NO_PARENT, size = 40): NewUpdate {
 
 function snapshot(parent: Uint8Array, covers: number, size = 100): NewSnapshot {
   return { ...update(parent, size), covers }
+}
+
+function tombstone(size = 120): NewTombstone {
+  const bytes = new Uint8Array(randomBytes(size))
+  return { id: entryId(bytes), bytes }
 }
 
 const topic = (): string => `mp2.${randomBytes(8).toString('hex')}`
@@ -213,6 +218,98 @@ export function runEntryStoreContract(name: string, harness: StoreHarness): void
       await store.append(t, update(NO_PARENT, 10), BIG)
       await store.append(t, update(NO_PARENT, 30), BIG)
       expect(await store.totals()).toEqual({ documents: 1, entries: 2, bytes: 40 })
+    })
+
+    it('[MOVE-2] a tombstone ends the document: later appends and snapshots are refused as moved', async () => {
+      const t = topic()
+      await store.append(t, update(), BIG)
+      await store.append(t, update(), BIG)
+      expect(await store.tombstone(t, tombstone())).toEqual({ kind: 'stored', seq: 3, removed: 2 })
+      expect(await store.append(t, update(), BIG)).toEqual({ kind: 'moved' })
+      expect(await store.compact(t, snapshot(NO_PARENT, 3), BIG)).toEqual({ kind: 'moved' })
+      expect((await store.read(t, { snapshotId: null, since: 0 }))?.head).toBe(3)
+    })
+
+    it('[MOVE-3] a tombstone drops every other entry in its commit and is all a read returns', async () => {
+      const t = topic()
+      await store.append(t, update(), BIG)
+      const snap = snapshot(NO_PARENT, 1)
+      await store.compact(t, snap, BIG) // 2
+      await store.append(t, update(snap.id), BIG) // 3
+      const tomb = tombstone(150)
+      expect(await store.tombstone(t, tomb)).toEqual({ kind: 'stored', seq: 4, removed: 2 })
+      // Whatever the reader says it holds, it gets the tombstone and nothing of the content.
+      for (const have of [
+        { snapshotId: null, since: 0 },
+        { snapshotId: snap.id, since: 3 },
+        { snapshotId: new Uint8Array(32).fill(9), since: 1 },
+      ]) {
+        const read = await store.read(t, have)
+        expect(read?.head).toBe(4)
+        expect(read?.snapshot).toBeNull()
+        expect(read?.updates).toEqual([])
+        expect(read?.tombstone).toEqual({ seq: 4, id: tomb.id, bytes: tomb.bytes })
+      }
+      expect(await store.totals()).toEqual({ documents: 1, entries: 1, bytes: 150 })
+    })
+
+    it('[MOVE-2] a second tombstone is a duplicate of the first, whatever its bytes', async () => {
+      const t = topic()
+      await store.append(t, update(), BIG)
+      const first = tombstone()
+      expect(await store.tombstone(t, first)).toMatchObject({ kind: 'stored', seq: 2 })
+      expect(await store.tombstone(t, first)).toEqual({ kind: 'duplicate', seq: 2 })
+      expect(await store.tombstone(t, tombstone())).toEqual({ kind: 'duplicate', seq: 2 })
+      const read = await store.read(t, { snapshotId: null, since: 0 })
+      expect(read?.tombstone?.bytes).toEqual(first.bytes)
+      expect(read?.head).toBe(2)
+    })
+
+    it('[MOVE-2] a document that was never stored here can be ended, and stays ended', async () => {
+      const t = topic()
+      expect(await store.tombstone(t, tombstone())).toEqual({ kind: 'stored', seq: 1, removed: 0 })
+      expect(await store.append(t, update(), BIG)).toEqual({ kind: 'moved' })
+      expect(await store.read(t, { snapshotId: null, since: 0 })).toMatchObject({
+        head: 1,
+        snapshot: null,
+        updates: [],
+      })
+      // Other documents are untouched.
+      expect(await store.append(topic(), update(), BIG)).toEqual({ kind: 'stored', seq: 1 })
+    })
+
+    it('[MOVE-4] the tombstone is durable: after reopening it is served and writes are still refused', async () => {
+      const t = topic()
+      await store.append(t, update(), BIG)
+      const tomb = tombstone()
+      await store.tombstone(t, tomb)
+      await store.close()
+      store = await harness.open()
+      const read = await store.read(t, { snapshotId: null, since: 0 })
+      expect(read?.tombstone?.bytes).toEqual(tomb.bytes)
+      expect(await store.append(t, update(), BIG)).toEqual({ kind: 'moved' })
+      expect(await store.compact(t, snapshot(NO_PARENT, 0), BIG)).toEqual({ kind: 'moved' })
+      expect(await store.tombstone(t, tombstone())).toEqual({ kind: 'duplicate', seq: 2 })
+    })
+
+    it('[MOVE-2] concurrent writes and a tombstone: every write either lands before it (and is dropped) or is refused', async () => {
+      const t = topic()
+      await store.append(t, update(), BIG)
+      const outcomes = await Promise.all([
+        ...Array.from({ length: 10 }, () => store.append(t, update(), BIG)),
+        store.tombstone(t, tombstone()),
+        ...Array.from({ length: 10 }, () => store.append(t, update(), BIG)),
+      ])
+      const ended = outcomes[10]
+      expect(ended?.kind).toBe('stored')
+      const seq = ended?.kind === 'stored' ? ended.seq : -1
+      for (const outcome of outcomes) {
+        if (outcome === ended) continue
+        if (outcome.kind === 'stored') expect(outcome.seq).toBeLessThan(seq)
+        else expect(outcome.kind).toBe('moved')
+      }
+      const read = await store.read(t, { snapshotId: null, since: 0 })
+      expect(read).toMatchObject({ head: seq, snapshot: null, updates: [] })
     })
   })
 }

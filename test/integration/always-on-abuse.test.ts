@@ -163,6 +163,10 @@ function slowed(store: EntryStore, delayMs: number): EntryStore {
       await pause()
       return store.compact(...args)
     },
+    tombstone: async (...args) => {
+      await pause()
+      return store.tombstone(...args)
+    },
     read: (...args) => store.read(...args),
     expire: (...args) => store.expire(...args),
     totals: () => store.totals(),
