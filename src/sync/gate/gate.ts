@@ -1,0 +1,372 @@
+import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import { entryId, NO_PARENT } from '../../protocol/entry'
+import type { DocKeys, ReadKeys } from '../../share/keys'
+import { decodePayload, encodePayload } from '../always-on/payload'
+import type { OpenResult } from '../always-on/crypto'
+import type { AsyncEd25519 } from './ed25519'
+import { EntryLog } from './entry-log'
+import { decodeGateMessage, encodeGateMessage, type GateMessage } from './messages'
+import { Presence } from './presence'
+import { openEntryAsync, sealEntryAsync } from './seal'
+
+// The gate between a document and its peers (rules GATE-1..6). Every change that crosses it is a
+// sealed entry signed with the document's write key, checked before it touches the document, by
+// every peer, whoever handed it on: the author, a reader relaying it, another tab. A peer with a
+// view link holds the verify key and the read key but not the write key, so whatever its client
+// is made to send, no honest peer applies it. A proof per connection would not be enough: in a
+// partial mesh changes arrive through relays, so the proof travels with the change itself.
+//
+// Sync on a new link: each side says what it has (`want`, a state vector); an editor answers
+// with a freshly signed diff, a reader with the signed entries it kept (EntryLog). Live: an
+// editor seals each local change (several while a signature is in flight become one) and sends
+// it to every link; whoever applies an entry that told it something new hands it on unchanged
+// to links that may lack it, as y-webrtc did with unsigned updates.
+
+export interface GateLink {
+  /** For warnings only. */
+  readonly label: string
+  /**
+   * One link to many peers that came and went before it opened (other tabs): its `want` asks
+   * them to answer with theirs. A WebRTC link opens on both sides at once and needs no asking.
+   */
+  readonly shared?: boolean
+  send(bytes: Uint8Array): void
+}
+
+export interface GateOptions {
+  readonly doc: Y.Doc
+  readonly awareness: Awareness
+  readonly keys: ReadKeys | DocKeys
+  readonly engine: AsyncEd25519
+  readonly warn: (message: string, error?: unknown) => void
+  /** Called once when a tombstone signed with this document's write key arrives. */
+  readonly onMoved?: () => void
+  /** The largest entry accepted from a peer; the chunked transport carries any size. */
+  readonly maxEntryBytes?: number
+  readonly now?: () => number
+}
+
+export interface GateStats {
+  /** Entries refused: bad signature, undecryptable, malformed, unknown payload. */
+  rejectedEntries: number
+  rejectedPresence: number
+  malformedMessages: number
+  appliedEntries: number
+  signedEntries: number
+}
+
+const DEFAULT_MAX_ENTRY_BYTES = 256 * 1024 * 1024
+/** Entry ids remembered to drop copies that arrive by several paths. */
+const SEEN_LIMIT = 20_000
+
+interface LinkState {
+  /** What the link has, as far as we know: its `want`, plus what we sent it and it sent us. */
+  readonly stateVector: Map<number, number>
+  warned: boolean
+}
+
+function hexOf(bytes: Uint8Array): string {
+  let out = ''
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
+  return out
+}
+
+function raise(target: Map<number, number>, to: Map<number, number>): void {
+  for (const [client, clock] of to) {
+    if ((target.get(client) ?? 0) < clock) target.set(client, clock)
+  }
+}
+
+function covered(stateVector: Map<number, number>, to: Map<number, number>): boolean {
+  if (to.size === 0) return false
+  for (const [client, clock] of to) if ((stateVector.get(client) ?? 0) < clock) return false
+  return true
+}
+
+export class Gate {
+  readonly presence: Presence
+  readonly stats: GateStats = {
+    rejectedEntries: 0,
+    rejectedPresence: 0,
+    malformedMessages: 0,
+    appliedEntries: 0,
+    signedEntries: 0,
+  }
+  private readonly links = new Map<GateLink, LinkState>()
+  private readonly seen = new Set<string>()
+  private readonly log: EntryLog | null
+  private readonly signer: DocKeys | null
+  private applyChain: Promise<void> = Promise.resolve()
+  private pending: Uint8Array[] = []
+  private sealing = false
+  private changed = false
+  private tombstone: Uint8Array | null = null
+  private warnedReadOnly = false
+  private destroyed = false
+
+  constructor(private readonly options: GateOptions) {
+    const keys = options.keys
+    this.signer = 'signingKey' in keys ? keys : null
+    this.log = this.signer ? null : new EntryLog()
+    this.presence = new Presence({
+      awareness: options.awareness,
+      keys,
+      engine: options.engine,
+      publish: (message) => this.sendAll({ type: 'presence', presence: message }),
+      ...(options.now ? { now: options.now } : {}),
+    })
+    options.doc.on('update', this.onUpdate)
+  }
+
+  get canWrite(): boolean {
+    return this.signer !== null
+  }
+
+  get moved(): boolean {
+    return this.tombstone !== null
+  }
+
+  /** A link came up: say what we have and who we are. */
+  open(link: GateLink): void {
+    if (this.destroyed || this.links.has(link)) return
+    this.links.set(link, { stateVector: new Map(), warned: false })
+    this.introduce(link, link.shared === true)
+  }
+
+  /** Our state vector, our presence and the others' we know, and the tombstone if any. */
+  private introduce(link: GateLink, ask: boolean): void {
+    const stateVector = Y.encodeStateVector(this.options.doc)
+    this.send(link, { type: 'want', ask, stateVector })
+    for (const presence of this.presence.known()) this.send(link, { type: 'presence', presence })
+    if (this.tombstone) this.send(link, { type: 'entries', entries: [this.tombstone] })
+  }
+
+  close(link: GateLink): void {
+    this.links.delete(link)
+  }
+
+  receive(link: GateLink, bytes: Uint8Array): void {
+    if (this.destroyed) return
+    const state = this.links.get(link)
+    if (!state) return
+    const decoded = decodeGateMessage(bytes)
+    if (!decoded.ok) {
+      if (decoded.reason === 'malformed-gate-message') {
+        this.stats.malformedMessages += 1
+        this.warnOnce(link, state, `a malformed message (${decoded.detail})`)
+      }
+      return
+    }
+    const message = decoded.message
+    if (message.type === 'want') {
+      this.answer(link, state, message.stateVector)
+      if (message.ask) this.introduce(link, false)
+    } else if (message.type === 'presence') this.receivePresence(link, message.presence)
+    else for (const entry of message.entries) this.accept(link, state, entry)
+  }
+
+  /** Sends an entry this peer made elsewhere (e.g. a tombstone) to every link and keeps it. */
+  broadcastEntry(bytes: Uint8Array): void {
+    this.seen.add(hexOf(entryId(bytes)))
+    this.sendAll({ type: 'entries', entries: [bytes] })
+  }
+
+  destroy(): void {
+    if (this.destroyed) return
+    this.presence.leave()
+    this.destroyed = true
+    this.presence.destroy()
+    this.options.doc.off('update', this.onUpdate)
+    this.links.clear()
+  }
+
+  private send(link: GateLink, message: GateMessage): void {
+    try {
+      link.send(encodeGateMessage(message))
+    } catch (error) {
+      this.options.warn(`Could not send to ${link.label}.`, error)
+    }
+  }
+
+  private sendAll(message: GateMessage): void {
+    if (this.destroyed) return
+    const bytes = encodeGateMessage(message)
+    for (const link of this.links.keys()) {
+      try {
+        link.send(bytes)
+      } catch (error) {
+        this.options.warn(`Could not send to ${link.label}.`, error)
+      }
+    }
+  }
+
+  private warnOnce(link: GateLink, state: LinkState, what: string): void {
+    if (state.warned) return
+    state.warned = true
+    this.options.warn(`${link.label} sent ${what}; it was not applied (rule GATE-1).`)
+  }
+
+  private answer(link: GateLink, state: LinkState, encoded: Uint8Array): void {
+    let theirs: Map<number, number>
+    try {
+      theirs = Y.decodeStateVector(encoded)
+    } catch {
+      this.stats.malformedMessages += 1
+      this.warnOnce(link, state, 'an unreadable state vector')
+      return
+    }
+    raise(state.stateVector, theirs)
+    if (this.log) {
+      const entries = this.log.missing(theirs)
+      if (entries.length > 0) this.send(link, { type: 'entries', entries })
+      return
+    }
+    const diff = Y.encodeStateAsUpdate(this.options.doc, encoded)
+    // [0, 0]: no structs, no deletions; nothing to sign.
+    if (diff.length <= 2) return
+    void this.seal(diff).then((entry) => {
+      if (entry && this.links.has(link)) this.send(link, { type: 'entries', entries: [entry] })
+    })
+  }
+
+  private receivePresence(from: GateLink, bytes: Uint8Array): void {
+    void this.presence.receive(bytes).then((verdict) => {
+      if (verdict === 'rejected') this.stats.rejectedPresence += 1
+      if (verdict !== 'applied' || this.destroyed) return
+      const message = encodeGateMessage({ type: 'presence', presence: bytes })
+      for (const link of this.links.keys()) if (link !== from) link.send(message)
+    })
+  }
+
+  private accept(link: GateLink, state: LinkState, bytes: Uint8Array): void {
+    const id = hexOf(entryId(bytes))
+    if (this.seen.has(id)) return
+    this.remember(id)
+    const opening = openEntryAsync(
+      this.options.engine,
+      this.options.keys,
+      bytes,
+      this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
+    )
+    // Verified in parallel, applied in the order they arrived.
+    this.applyChain = this.applyChain
+      .then(async () => this.apply(link, state, bytes, await opening))
+      .catch((error: unknown) => this.options.warn('Applying a peer’s change failed.', error))
+  }
+
+  private remember(id: string): void {
+    if (this.seen.size >= SEEN_LIMIT) {
+      const [oldest] = this.seen
+      if (oldest !== undefined) this.seen.delete(oldest)
+    }
+    this.seen.add(id)
+  }
+
+  private apply(link: GateLink, state: LinkState, bytes: Uint8Array, opened: OpenResult): void {
+    if (this.destroyed) return
+    if (!opened.ok) {
+      this.stats.rejectedEntries += 1
+      this.warnOnce(link, state, `an entry that fails verification (${opened.reason})`)
+      return
+    }
+    if ((opened.value.kind as string) === 'tombstone') {
+      this.onTombstone(bytes)
+      return
+    }
+    const payload = decodePayload(opened.value.payload)
+    if (payload === null || (payload.type !== 'update-v1' && payload.type !== 'state-v2')) {
+      this.stats.rejectedEntries += 1
+      this.warnOnce(link, state, 'an entry with content this version does not know')
+      return
+    }
+    const update =
+      payload.type === 'update-v1' ? payload.update : Y.convertUpdateFormatV2ToV1(payload.update)
+    this.changed = false
+    try {
+      Y.applyUpdate(this.options.doc, update, this)
+    } catch (error) {
+      this.stats.rejectedEntries += 1
+      this.warnOnce(link, state, 'a signed entry whose update does not apply')
+      this.options.warn('A signed update did not apply.', error)
+      return
+    }
+    this.stats.appliedEntries += 1
+    const to = Y.parseUpdateMeta(update).to
+    raise(state.stateVector, to)
+    if (!this.changed) return
+    this.log?.add(bytes, update)
+    this.forward(link, bytes, to)
+  }
+
+  private forward(from: GateLink, bytes: Uint8Array, to: Map<number, number>): void {
+    const message = encodeGateMessage({ type: 'entries', entries: [bytes] })
+    for (const [link, state] of this.links) {
+      if (link === from || covered(state.stateVector, to)) continue
+      raise(state.stateVector, to)
+      link.send(message)
+    }
+  }
+
+  private onTombstone(bytes: Uint8Array): void {
+    if (this.tombstone) return
+    this.tombstone = bytes
+    this.sendAll({ type: 'entries', entries: [bytes] })
+    this.options.onMoved?.()
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === this) {
+      this.changed = true
+      return
+    }
+    if (!this.signer) {
+      if (!this.warnedReadOnly) {
+        this.warnedReadOnly = true
+        this.options.warn('This is a view link: changes made here are not sent to anyone.')
+      }
+      return
+    }
+    // Alone, nothing is signed: whoever connects later asks with `want` and gets one diff.
+    if (this.tombstone || this.links.size === 0) return
+    this.pending.push(update)
+    if (!this.sealing) void this.flush()
+  }
+
+  /** Seals what piled up, one signature at a time, and sends it to every link in order. */
+  private async flush(): Promise<void> {
+    this.sealing = true
+    while (this.pending.length > 0 && !this.destroyed) {
+      const updates = this.pending
+      this.pending = []
+      const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates)
+      const entry = await this.seal(update)
+      if (!entry) continue
+      const to = Y.parseUpdateMeta(update).to
+      const message = encodeGateMessage({ type: 'entries', entries: [entry] })
+      for (const [link, state] of this.links) {
+        raise(state.stateVector, to)
+        link.send(message)
+      }
+    }
+    this.sealing = false
+  }
+
+  private async seal(update: Uint8Array): Promise<Uint8Array | null> {
+    if (!this.signer) return null
+    try {
+      const entry = await sealEntryAsync(
+        this.options.engine,
+        this.signer,
+        { kind: 'update', parent: NO_PARENT, covers: 0 },
+        encodePayload({ type: 'update-v1', update }),
+      )
+      this.stats.signedEntries += 1
+      this.remember(hexOf(entryId(entry)))
+      return entry
+    } catch (error) {
+      this.options.warn('Signing a change failed; it was not sent.', error)
+      return null
+    }
+  }
+}

@@ -1,0 +1,275 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { randomBytes } from '@noble/hashes/utils.js'
+import type { Awareness } from 'y-protocols/awareness'
+import type { DocKeys, ReadKeys } from '../../share/keys'
+import type { AsyncEd25519 } from './ed25519'
+import {
+  editorProofInput,
+  parsePresence,
+  signPresence,
+  verifyPresence,
+  type SignedPresence,
+} from './presence-codec'
+
+// Presence that cannot be forged (rules PRESENCE-1..3). The app, the caret plugin and the people
+// list keep reading a y-protocols Awareness; this class is the only way states get into it from
+// the network. Each session signs its own state with a fresh session key; a remote state is
+// filed under a local number allocated per session key (never a client id the sender chose), so
+// no peer can set, replace or clear another's state, and the role shown ("editor" or "viewer")
+// comes from the write key's proof, never from the state itself.
+
+export const PRESENCE_ORIGIN = 'meshpad-presence'
+export type Role = 'editor' | 'viewer'
+
+/** Older than this, a presence message is a replay (a peer renews every 15 s). */
+export const PRESENCE_MAX_AGE_MS = 60_000
+/** Clocks run ahead on some machines; further ahead than this is not believed. */
+export const PRESENCE_MAX_AHEAD_MS = 10 * 60_000
+/** Session keys remembered at once; beyond it the longest-gone are forgotten. */
+const MAX_SESSIONS = 1_000
+/** Awareness ids of remote sessions start above every Yjs client id (those are 32-bit). */
+const FIRST_REMOTE_ID = 2 ** 32
+
+export type PresenceVerdict = 'applied' | 'stale' | 'rejected'
+
+interface Session {
+  readonly id: number
+  readonly role: Role
+  clock: number
+  latest: Uint8Array
+}
+
+export interface PresenceOptions {
+  readonly awareness: Awareness
+  readonly keys: ReadKeys | DocKeys
+  readonly engine: AsyncEd25519
+  /** Sends our own signed presence to every link. */
+  readonly publish: (message: Uint8Array) => void
+  readonly now?: () => number
+}
+
+function hexOf(bytes: Uint8Array): string {
+  let out = ''
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
+  return out
+}
+
+export class Presence {
+  readonly sessionKey: Uint8Array
+  readonly role: Role
+  private readonly seed = randomBytes(32)
+  private readonly topic: string
+  private readonly now: () => number
+  private clock = 0
+  private latestOwn: Uint8Array | null = null
+  /**
+   * Our goodbye, signed with each state (one clock tick later), so that leaving needs no
+   * asynchronous signature: a page that is closing or going offline sends it at once.
+   */
+  private farewell: Uint8Array | null = null
+  private publishing = false
+  private dirty = false
+  private destroyed = false
+  private nextId = FIRST_REMOTE_ID
+  private readonly sessions = new Map<string, Session>()
+  private readonly proofs = new Map<string, Promise<boolean>>()
+  private readonly editorProof: Promise<Uint8Array>
+
+  constructor(private readonly options: PresenceOptions) {
+    this.sessionKey = ed25519.getPublicKey(this.seed)
+    this.topic = options.keys.storeTopic
+    this.now = options.now ?? Date.now
+    const keys = options.keys
+    this.role = 'signingKey' in keys ? 'editor' : 'viewer'
+    this.editorProof =
+      'signingKey' in keys
+        ? options.engine.sign(keys.signingKey, editorProofInput(this.topic, this.sessionKey))
+        : Promise.resolve(new Uint8Array(0))
+    options.awareness.on('update', this.onAwareness)
+    if (options.awareness.getLocalState() !== null) this.schedule()
+  }
+
+  /** Our latest message and every live session's, for a link that just opened. */
+  known(): Uint8Array[] {
+    const out: Uint8Array[] = []
+    if (this.latestOwn) out.push(this.latestOwn)
+    const states = this.options.awareness.getStates()
+    for (const session of this.sessions.values()) {
+      if (states.has(session.id)) out.push(session.latest)
+    }
+    return out
+  }
+
+  /** Checks a presence message and, if it is new and genuine, shows it. */
+  async receive(bytes: Uint8Array): Promise<PresenceVerdict> {
+    const parsed = parsePresence(bytes)
+    if (!parsed.ok) return 'rejected'
+    const message = parsed.value
+    const key = hexOf(message.sessionKey)
+    if (key === hexOf(this.sessionKey)) return 'stale'
+    const now = this.now()
+    if (
+      message.sentAt < now - PRESENCE_MAX_AGE_MS ||
+      message.sentAt > now + PRESENCE_MAX_AHEAD_MS
+    ) {
+      return 'stale'
+    }
+    const known = this.sessions.get(key)
+    if (known && message.clock <= known.clock) return 'stale'
+    if (!(await verifyPresence(this.options.engine, this.topic, message))) return 'rejected'
+    const role: Role = (await this.provesEditor(key, message)) ? 'editor' : 'viewer'
+    if (this.destroyed) return 'stale'
+    // Verification is asynchronous: a newer message may have landed meanwhile.
+    const current = this.sessions.get(key)
+    if (current && message.clock <= current.clock) return 'stale'
+    const session = current ?? this.admit(key, role)
+    session.clock = message.clock
+    session.latest = bytes
+    this.show(session, message)
+    return 'applied'
+  }
+
+  /** Says goodbye (the pre-signed empty state), e.g. when the page goes away or goes offline. */
+  leave(): void {
+    const farewell = this.farewell
+    this.farewell = null
+    this.latestOwn = null
+    if (farewell) this.options.publish(farewell)
+  }
+
+  /** Sends our state again, e.g. after coming back online. */
+  announce(): void {
+    if (this.options.awareness.getLocalState() !== null) this.schedule()
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    this.options.awareness.off('update', this.onAwareness)
+  }
+
+  private provesEditor(key: string, message: SignedPresence): Promise<boolean> {
+    if (message.editorProof.length === 0) return Promise.resolve(false)
+    let proof = this.proofs.get(key)
+    if (proof === undefined) {
+      proof = this.options.engine.verify(
+        message.editorProof,
+        editorProofInput(this.topic, message.sessionKey),
+        this.options.keys.verifyKey,
+      )
+      this.proofs.set(key, proof)
+    }
+    return proof
+  }
+
+  private admit(key: string, role: Role): Session {
+    if (this.sessions.size >= MAX_SESSIONS) this.forgetOne()
+    const session: Session = { id: this.nextId, role, clock: 0, latest: new Uint8Array(0) }
+    this.nextId += 1
+    this.sessions.set(key, session)
+    return session
+  }
+
+  private forgetOne(): void {
+    const states = this.options.awareness.getStates()
+    for (const [key, session] of this.sessions) {
+      if (states.has(session.id)) continue
+      this.sessions.delete(key)
+      this.proofs.delete(key)
+      return
+    }
+    const [oldest] = this.sessions.keys()
+    if (oldest !== undefined) {
+      this.remove(this.sessions.get(oldest)?.id)
+      this.sessions.delete(oldest)
+      this.proofs.delete(oldest)
+    }
+  }
+
+  private remove(id: number | undefined): void {
+    const awareness = this.options.awareness
+    if (id === undefined || !awareness.states.has(id)) return
+    awareness.states.delete(id)
+    const change = { added: [], updated: [], removed: [id] }
+    awareness.emit('change', [change, PRESENCE_ORIGIN])
+    awareness.emit('update', [change, PRESENCE_ORIGIN])
+  }
+
+  private show(session: Session, message: SignedPresence): void {
+    const awareness = this.options.awareness
+    const id = session.id
+    if (message.state === null) {
+      this.remove(id)
+      return
+    }
+    const had = awareness.states.has(id)
+    const before = JSON.stringify(awareness.states.get(id) ?? null)
+    const state = { ...message.state, role: session.role }
+    awareness.states.set(id, state)
+    awareness.meta.set(id, { clock: message.clock, lastUpdated: this.now() })
+    const change = { added: had ? [] : [id], updated: had ? [id] : [], removed: [] }
+    if (!had || before !== JSON.stringify(state)) {
+      awareness.emit('change', [change, PRESENCE_ORIGIN])
+    }
+    awareness.emit('update', [change, PRESENCE_ORIGIN])
+  }
+
+  private readonly onAwareness = (
+    change: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    if (origin === PRESENCE_ORIGIN) return
+    const own = this.options.awareness.clientID
+    if ([...change.added, ...change.updated, ...change.removed].includes(own)) this.schedule()
+  }
+
+  /** One signature at a time; changes that land meanwhile go out as one, the latest. */
+  private schedule(): void {
+    if (this.publishing) {
+      this.dirty = true
+      return
+    }
+    this.publishing = true
+    void this.sign(this.options.awareness.getLocalState()).then((message) => {
+      this.publishing = false
+      if (message && !this.destroyed) this.options.publish(message)
+      if (this.dirty && !this.destroyed) {
+        this.dirty = false
+        this.schedule()
+      }
+    })
+  }
+
+  private async sign(state: Record<string, unknown> | null): Promise<Uint8Array | null> {
+    const clock = this.clock + 1
+    this.clock += 2
+    const sentAt = this.now()
+    const editorProof = await this.editorProof
+    const body = (at: number, content: Record<string, unknown> | null) => ({
+      sessionKey: this.sessionKey,
+      clock: at,
+      sentAt,
+      state: content,
+      editorProof,
+    })
+    try {
+      const engine = this.options.engine
+      const [message, farewell] = await Promise.all([
+        signPresence(
+          engine,
+          this.topic,
+          this.seed,
+          body(clock, state && { ...state, role: this.role }),
+        ),
+        signPresence(engine, this.topic, this.seed, body(clock + 1, null)),
+      ])
+      // A later state may have been signed meanwhile; only the newest is kept.
+      if (this.clock === clock + 1) {
+        this.latestOwn = state === null ? null : message
+        this.farewell = state === null ? null : farewell
+      }
+      return message
+    } catch {
+      return null
+    }
+  }
+}

@@ -1,0 +1,204 @@
+// The gate as a modified client would attack it (docs/SPEC.md, THREAT and GATE): a peer with a
+// view link holds the read key and the verify key, never the write key. Whatever it sends —
+// entries it signed itself, altered genuine entries, replays, y-webrtc's own unsigned sync
+// messages — no honest peer applies, while genuine changes still cross it (it relays them).
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import * as Y from 'yjs'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { NO_PARENT } from '../../../src/protocol/entry'
+import { deriveDocKeys, deriveReadKeys, type DocKeys } from '../../../src/share/keys'
+import { newDocAddress } from '../../../src/share/link'
+import { encodePayload } from '../../../src/sync/always-on/payload'
+import { ed25519Auto } from '../../../src/sync/gate/ed25519'
+import { encodeGateMessage } from '../../../src/sync/gate/messages'
+import { sealEntryAsync } from '../../../src/sync/gate/seal'
+import {
+  connect,
+  destroyAll,
+  expectText,
+  makePeer,
+  settle,
+  text,
+  write,
+  type NetPeer,
+} from './gate-net'
+
+const peers: NetPeer[] = []
+afterEach(() => destroyAll(...peers.splice(0)))
+
+function cast(): { editorKeys: DocKeys; readerKeys: ReturnType<typeof deriveReadKeys> } {
+  const editorKeys = deriveDocKeys(newDocAddress())
+  const readerKeys = deriveReadKeys(editorKeys.docId, editorKeys.readSecret, editorKeys.verifyKey)
+  return { editorKeys, readerKeys }
+}
+
+function peer(name: string, keys: Parameters<typeof makePeer>[1]): NetPeer {
+  const made = makePeer(name, keys)
+  peers.push(made)
+  return made
+}
+
+/** What a modified reader can make: a well-formed entry signed with a key of its own. */
+async function forgedEntry(reader: ReturnType<typeof deriveReadKeys>, update: Uint8Array) {
+  const fake: DocKeys = { ...reader, signingKey: ed25519.utils.randomSecretKey() }
+  return sealEntryAsync(
+    ed25519Auto,
+    fake,
+    { kind: 'update', parent: NO_PARENT, covers: 0 },
+    encodePayload({ type: 'update-v1', update }),
+  )
+}
+
+function updateWriting(value: string): Uint8Array {
+  const doc = new Y.Doc()
+  doc.getText('t').insert(0, value)
+  return Y.encodeStateAsUpdate(doc)
+}
+
+describe('the gate between a document and its peers', () => {
+  it('[GATE-1] editors converge through signed entries, both ways, also after a late connect', async () => {
+    const { editorKeys } = cast()
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    write(a, 0, 'offline A ')
+    connect(a, b)
+    await expectText(b, 'offline A ')
+    write(b, 10, 'and B')
+    await expectText(a, 'offline A and B')
+    expect(a.gate.stats.rejectedEntries + b.gate.stats.rejectedEntries).toBe(0)
+    expect(a.gate.stats.signedEntries).toBeGreaterThan(0)
+  })
+
+  it('[GATE-1][THREAT-8] a reader changing its own document reaches nobody, and still receives', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r = peer('R', readerKeys)
+    const r2 = peer('R2', readerKeys)
+    connect(a, r)
+    connect(r, r2)
+    connect(a, r2)
+    write(a, 0, 'minutes')
+    await expectText(r, 'minutes')
+    await expectText(r2, 'minutes')
+    // The modified reader writes to its Y.Doc directly (its editor forced editable does the same).
+    write(r, 0, 'FORGED ')
+    await settle()
+    expect(text(a)).toBe('minutes')
+    expect(text(r2)).toBe('minutes')
+    expect(r.warnings.some((w) => w.includes('view link'))).toBe(true)
+    // Not cut off: later edits still arrive.
+    write(a, 7, ' v2')
+    await expect.poll(() => text(r)).toContain('minutes v2')
+  })
+
+  it('[GATE-1][THREAT-9] entries a reader signs itself are refused by editors and readers', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r2 = peer('R2', readerKeys)
+    const attacker = peer('X', readerKeys)
+    connect(attacker, a)
+    connect(attacker, r2)
+    write(a, 0, 'genuine')
+    await expectText(r2, 'genuine')
+    const entry = await forgedEntry(readerKeys, updateWriting('FORGED'))
+    for (const target of ['A', 'R2']) {
+      attacker.links.get(target)?.send(encodeGateMessage({ type: 'entries', entries: [entry] }))
+    }
+    await settle()
+    expect(text(a)).toBe('genuine')
+    expect(text(r2)).toBe('genuine')
+    expect(a.gate.stats.rejectedEntries).toBe(1)
+    expect(r2.gate.stats.rejectedEntries).toBe(1)
+    expect(a.warnings.join('\n')).toContain('bad-signature')
+  })
+
+  it('[GATE-1][THREAT-9] a genuine entry altered in transit is refused; its replay changes nothing', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r = peer('R', readerKeys)
+    const b = peer('B', editorKeys)
+    // Capture what A sends R: the reader's view of a genuine entry.
+    const seen: Uint8Array[] = []
+    connect(a, r)
+    const receive = r.gate.receive.bind(r.gate)
+    r.gate.receive = (link, bytes) => {
+      if (bytes[0] === 101) seen.push(bytes) // entries messages only
+      receive(link, bytes)
+    }
+    write(a, 0, 'hello')
+    await expectText(r, 'hello')
+    connect(r, b)
+    await expectText(b, 'hello')
+    const genuine = seen.at(-1) as Uint8Array
+    const altered = Uint8Array.from(genuine)
+    altered[altered.length - 80] = (altered[altered.length - 80] ?? 0) ^ 1
+    const link = r.links.get('B')
+    link?.send(altered)
+    link?.send(genuine)
+    await settle()
+    expect(text(b)).toBe('hello')
+    expect(b.gate.stats.rejectedEntries).toBe(1)
+  })
+
+  it('[GATE-2] y-webrtc’s unsigned sync and awareness messages are not read at all', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const attacker = peer('X', readerKeys)
+    connect(a, attacker)
+    write(a, 0, 'safe')
+    await expectText(attacker, 'safe')
+    const sync = encoding.createEncoder()
+    encoding.writeVarUint(sync, 0) // y-webrtc's messageSync
+    syncProtocol.writeUpdate(sync, updateWriting('UNSIGNED'))
+    attacker.links.get('A')?.send(encoding.toUint8Array(sync))
+    const step2 = encoding.createEncoder()
+    encoding.writeVarUint(step2, 0)
+    syncProtocol.writeSyncStep2(
+      step2,
+      (() => {
+        const doc = new Y.Doc()
+        doc.getText('t').insert(0, 'STEP2 ')
+        return doc
+      })(),
+    )
+    attacker.links.get('A')?.send(encoding.toUint8Array(step2))
+    attacker.links.get('A')?.send(Uint8Array.from([101, 5, 1, 2])) // a truncated entries message
+    await settle()
+    expect(text(a)).toBe('safe')
+    expect(a.gate.stats.malformedMessages).toBe(1)
+  })
+
+  it('[GATE-3] a genuine edit relayed by a reader is accepted by a peer that only the reader reaches', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r = peer('R', readerKeys)
+    const c = peer('C', readerKeys)
+    const d = peer('D', editorKeys)
+    connect(a, r)
+    connect(r, c)
+    connect(c, d)
+    write(a, 0, 'through two readers')
+    await expectText(d, 'through two readers')
+    write(d, 0, '> ')
+    await expectText(a, '> through two readers')
+  })
+
+  it('[GATE-4] a newcomer that reaches only a reader gets the whole document from it', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r = peer('R', readerKeys)
+    const cut = connect(a, r)
+    write(a, 0, 'chapter one')
+    await expectText(r, 'chapter one')
+    write(a, 0, 'Title: ')
+    a.doc.getText('t').delete(7, 8) // "Title: " + "ter one": a deletion the log must hand on
+    await expectText(r, text(a))
+    cut()
+    const n = peer('N', readerKeys)
+    connect(r, n)
+    await expectText(n, text(a))
+    expect(n.gate.stats.rejectedEntries).toBe(0)
+  })
+})
