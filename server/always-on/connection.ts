@@ -13,14 +13,22 @@ import {
   type ServerMessage,
   type StoreCloseReason,
 } from '../../src/protocol/always-on'
-import { entryId, parseEntry, verifyEntry, type Entry } from '../../src/protocol/entry'
+import {
+  entryId,
+  MAX_TOMBSTONE_BYTES,
+  parseEntry,
+  verifyEntry,
+  type Entry,
+} from '../../src/protocol/entry'
 import { storeTopicOf } from '../../src/protocol/store-topic'
 import type { ServerConfig } from '../config'
 import type { Logger } from '../log'
 import { TokenBucket } from '../signaling/token-bucket'
 import { nodeVerify } from './ed25519'
 import type { StoreMetrics } from './metrics'
-import type { AppendOutcome, CompactOutcome, EntryStore } from './store'
+import type { AppendOutcome, CompactOutcome, EntryStore, TombstoneOutcome } from './store'
+
+const MOVED_DETAIL = 'the document moved to a new link; ask its editors for it'
 
 /** Puts a connection may have waiting for the store before further ones are refused. */
 const MAX_WAITING_PUTS = 64
@@ -38,9 +46,17 @@ export interface ConnectionHost {
   readonly log: Logger
   join(topic: string, verifyKey: Uint8Array, subscriber: StoreSubscriber): void
   leave(topic: string, subscriber: StoreSubscriber): void
-  /** Forwards a frame to every other subscriber of the topic, here and on other instances. */
-  relay(topic: string, frame: Uint8Array, kind: 'entry' | 'ephemeral', from: StoreSubscriber): void
+  /**
+   * Forwards a frame to every other subscriber of the topic, here and on other instances. A
+   * `tombstone` frame (an `entry` frame holding one) also marks the topic moved.
+   */
+  relay(topic: string, frame: Uint8Array, kind: RelayKind, from: StoreSubscriber): void
+  /** The topic is known here to have moved (MOVE-2): presence is refused without a store read. */
+  isMoved(topic: string): boolean
+  markMoved(topic: string): void
 }
+
+export type RelayKind = 'entry' | 'ephemeral' | 'tombstone'
 
 export class StoreConnection implements StoreSubscriber {
   private topic: string | null = null
@@ -172,6 +188,10 @@ export class StoreConnection implements StoreSubscriber {
       return ok
     }
     const snapshot = read?.snapshot && valid(read.snapshot) ? read.snapshot : null
+    // A moved document's tombstone is served to everyone who comes, last (it holds the head), so
+    // that every browser on the old link learns of the move however little it asked for (MOVE-3).
+    const tombstone = read?.tombstone && valid(read.tombstone) ? read.tombstone : null
+    if (tombstone) this.host.markMoved(message.topic)
     // The welcome is the answer the client asked for, as large as the document (bounded by
     // STORE_MAX_DOCUMENT_BYTES): it is not held to the slow-consumer bound, which is for live
     // frames piling up behind it.
@@ -181,7 +201,9 @@ export class StoreConnection implements StoreSubscriber {
         type: 'welcome',
         head: read?.head ?? 0,
         snapshot: snapshot ? { seq: snapshot.seq, entry: snapshot.bytes } : null,
-        updates: (read?.updates ?? []).filter(valid).map((u) => ({ seq: u.seq, entry: u.bytes })),
+        updates: [...(read?.updates ?? []).filter(valid), ...(tombstone ? [tombstone] : [])].map(
+          (u) => ({ seq: u.seq, entry: u.bytes }),
+        ),
       }),
     )
     this.welcomeBytes = this.ws.bufferedAmount
@@ -212,8 +234,24 @@ export class StoreConnection implements StoreSubscriber {
       return
     }
     const entry = parsed.value
+    if (entry.kind === 'tombstone' && bytes.length > MAX_TOMBSTONE_BYTES) {
+      this.reject(
+        requestId,
+        'entry-too-large',
+        `a tombstone is at most ${MAX_TOMBSTONE_BYTES} bytes`,
+      )
+      return
+    }
     if (!verifyEntry(entry, topic, verifyKey, nodeVerify)) {
       this.reject(requestId, 'bad-signature', "not signed by this document's write key")
+      return
+    }
+    if (entry.kind === 'tombstone') {
+      await this.end(requestId, topic, entry, started)
+      return
+    }
+    if (entry.kind === 'ephemeral' && this.host.isMoved(topic)) {
+      this.reject(requestId, 'moved', MOVED_DETAIL)
       return
     }
     if (entry.kind === 'ephemeral') {
@@ -228,6 +266,35 @@ export class StoreConnection implements StoreSubscriber {
       return
     }
     await this.store(requestId, topic, entry, started)
+  }
+
+  /** A tombstone signed by the document's key: the topic ends here (MOVE-2, MOVE-3). */
+  private async end(
+    requestId: number,
+    topic: string,
+    entry: Entry,
+    started: number,
+  ): Promise<void> {
+    const { store, metrics } = this.host
+    let outcome: TombstoneOutcome
+    try {
+      outcome = await store.tombstone(topic, { id: entryId(entry.bytes), bytes: entry.bytes })
+    } catch (error) {
+      this.host.log.error({ conn: this.id, err: error }, 'store write failed')
+      this.reject(requestId, 'storage-error', 'the store could not write; retry later')
+      return
+    }
+    this.reply({ type: 'ack', requestId, seq: outcome.seq })
+    if (outcome.kind === 'duplicate') return
+    metrics.writeSeconds.observe({ kind: 'tombstone' }, (performance.now() - started) / 1000)
+    metrics.puts.inc({ kind: 'tombstone' })
+    metrics.compactedEntries.inc(outcome.removed)
+    this.host.relay(
+      topic,
+      encodeServerMessage({ type: 'entry', seq: outcome.seq, entry: entry.bytes }),
+      'tombstone',
+      this,
+    )
   }
 
   private async store(
@@ -286,6 +353,9 @@ export class StoreConnection implements StoreSubscriber {
         return
       case 'document-full':
         this.reject(requestId, 'document-full', `limit ${config.storeMaxDocumentBytes} bytes`)
+        return
+      case 'moved':
+        this.reject(requestId, 'moved', MOVED_DETAIL)
         return
     }
   }

@@ -16,7 +16,7 @@ import type { Bus } from '../bus/bus'
 import type { ServerConfig } from '../config'
 import type { Logger } from '../log'
 import { nodeVerify } from './ed25519'
-import { StoreConnection, type StoreSubscriber } from './connection'
+import { StoreConnection, type RelayKind, type StoreSubscriber } from './connection'
 import type { StoreMetrics } from './metrics'
 import type { EntryStore } from './store'
 import { clientAddress } from '../signaling/hub'
@@ -24,6 +24,8 @@ import { clientAddress } from '../signaling/hub'
 interface Room {
   readonly verifyKey: Uint8Array
   readonly subscribers: Set<StoreSubscriber>
+  /** A tombstone was seen for the topic (stored here, read at a hello, or relayed). */
+  moved: boolean
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -118,6 +120,11 @@ export class AlwaysOnHub {
       join: (topic, verifyKey, subscriber) => this.join(topic, verifyKey, subscriber),
       leave: (topic, subscriber) => this.leave(topic, subscriber),
       relay: (topic, frame, kind, from) => this.relay(topic, frame, kind, from),
+      isMoved: (topic) => this.rooms.get(topic)?.moved ?? false,
+      markMoved: (topic) => {
+        const room = this.rooms.get(topic)
+        if (room) room.moved = true
+      },
     })
     this.connections.add(connection)
     ws.once('close', () => this.connections.delete(connection))
@@ -126,7 +133,7 @@ export class AlwaysOnHub {
   private join(topic: string, verifyKey: Uint8Array, subscriber: StoreSubscriber): void {
     let room = this.rooms.get(topic)
     if (room === undefined) {
-      room = { verifyKey, subscribers: new Set() }
+      room = { verifyKey, subscribers: new Set(), moved: false }
       this.rooms.set(topic, room)
       this.ctx.bus.subscribe(topic as Topic)
     }
@@ -146,10 +153,11 @@ export class AlwaysOnHub {
   private relay(
     topic: string,
     frame: Uint8Array,
-    kind: 'entry' | 'ephemeral',
+    kind: RelayKind,
     from: StoreSubscriber | null,
   ): void {
     const room = this.rooms.get(topic)
+    if (room && kind === 'tombstone') room.moved = true
     for (const subscriber of room?.subscribers ?? []) {
       if (subscriber === from) continue
       subscriber.deliver(frame)
@@ -174,7 +182,8 @@ export class AlwaysOnHub {
       this.ctx.log.warn('dropped a store frame from the bus that is not signed by the document key')
       return
     }
-    this.relay(topic, frame, message.value.type, null)
+    const kind = entry.value.kind === 'tombstone' ? 'tombstone' : message.value.type
+    this.relay(topic, frame, kind, null)
   }
 
   async expire(now = Date.now()): Promise<number> {
