@@ -1,5 +1,8 @@
 import * as idb from 'lib0/indexeddb'
 import * as Y from 'yjs'
+import type { DocStorage, DocStore, DocWriter, LoadReport, WriterHooks } from './local-port'
+
+export type { LoadReport } from './local-port'
 
 // A document's local copy in IndexedDB (rules SAVE-1..4, LOCAL-1). The database layout is
 // y-indexeddb's (an auto-increment `updates` store of Yjs updates plus a `custom` store), so data
@@ -13,25 +16,14 @@ import * as Y from 'yjs'
 //   rows into one, atomically, so reopening never grows the store;
 // - one corrupt row makes its load throw and the document never opens; here a row that does not
 //   parse is moved aside (kept, never deleted) and the rest loads.
+// `indexedDbStorage` is this engine behind the local storage port (local-port.ts); the functions
+// below are its parts, also used directly where a caller holds an IDBDatabase already.
 
 const UPDATES = 'updates'
 const CUSTOM = 'custom'
 /** Compact once this many rows have been written since the last compaction. */
 export const COMPACT_AFTER_ROWS = 200
 const QUARANTINE_PREFIX = 'quarantine:'
-
-export interface StoreHooks {
-  /** Every update up to sequence number `seq` is in a committed transaction. */
-  durable(seq: number): void
-  /** A write or compaction failed; the document in memory is intact. */
-  failed(error: unknown): void
-}
-
-export interface LoadReport {
-  readonly rows: number
-  readonly corrupt: number
-  readonly bytes: number
-}
 
 export async function openStore(name: string): Promise<IDBDatabase> {
   return idb.openDB(name, (db) =>
@@ -113,7 +105,7 @@ export async function loadAndCompact(
  * Writes local updates. Updates of one task are merged into one row; the transaction is
  * committed explicitly in that same task so a tab closed right after typing keeps it.
  */
-export class UpdateWriter {
+export class UpdateWriter implements DocWriter {
   private pending: Uint8Array[] = []
   private scheduled = false
   private seq = 0
@@ -125,7 +117,7 @@ export class UpdateWriter {
     private readonly db: IDBDatabase,
     private readonly doc: Y.Doc,
     private readonly origin: unknown,
-    private readonly hooks: StoreHooks,
+    private readonly hooks: WriterHooks,
   ) {}
 
   /** Queues an update; returns its sequence number. */
@@ -230,4 +222,43 @@ export async function appendRow(db: IDBDatabase, update: Uint8Array): Promise<vo
 export async function countRows(db: IDBDatabase): Promise<number> {
   const [updates] = idb.transact(db, [UPDATES], 'readonly') as [IDBObjectStore]
   return idb.count(updates)
+}
+
+/** One document's IndexedDB database behind the port. */
+class IdbDocStore implements DocStore {
+  constructor(private readonly db: IDBDatabase) {}
+
+  claim(tag: string): Promise<'claimed' | 'mismatch'> {
+    return claimStore(this.db, tag)
+  }
+
+  loadAndCompact(doc: Y.Doc, origin: unknown): Promise<LoadReport> {
+    return loadAndCompact(this.db, doc, origin)
+  }
+
+  read(doc: Y.Doc, origin: unknown): Promise<LoadReport> {
+    return readRows(this.db, doc, origin)
+  }
+
+  append(update: Uint8Array): Promise<void> {
+    return appendRow(this.db, update)
+  }
+
+  count(): Promise<number> {
+    return countRows(this.db)
+  }
+
+  writer(doc: Y.Doc, origin: unknown, hooks: WriterHooks): DocWriter {
+    return new UpdateWriter(this.db, doc, origin, hooks)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}
+
+/** The browser's IndexedDB as the local storage engine; one database per document. */
+export const indexedDbStorage: DocStorage = {
+  open: async (name) => new IdbDocStore(await openStore(name)),
+  remove: deleteStore,
 }

@@ -2,19 +2,14 @@ import type * as Y from 'yjs'
 import { deriveRoomKeys } from '../share/derive'
 import type { DocId } from '../share/ids'
 import type { DocAddress } from '../share/link'
-import {
-  claimStore,
-  deleteStore,
-  loadAndCompact,
-  openStore,
-  UpdateWriter,
-  type LoadReport,
-} from './idb-store'
+import { indexedDbStorage } from './idb-store'
+import type { DocStorage, DocStore, DocWriter, LoadReport } from './local-port'
 import type { StatusModel } from './status'
 
 // Local persistence for one open document (rules LOCAL-1, SAVE-1..4): loads the stored copy
 // before the editor mounts, writes every change, and keeps `saved` in the status model true
-// only while every change this tab knows of is in a committed IndexedDB transaction.
+// only while every change this tab knows of is in a committed IndexedDB transaction. It sees
+// storage only through the port (local-port.ts); the engine is IndexedDB unless a caller says.
 
 export function databaseName(docId: DocId): string {
   return `meshpad:doc:${docId}`
@@ -23,8 +18,8 @@ export function databaseName(docId: DocId): string {
 export class LocalStore {
   /** Resolves once the stored copy is in the doc (or storage failed and we run in memory). */
   readonly loaded: Promise<LoadReport | null>
-  private writer: UpdateWriter | null = null
-  private db: IDBDatabase | null = null
+  private writer: DocWriter | null = null
+  private store: DocStore | null = null
   /** Updates that arrived before the database was open. */
   private early: Uint8Array[] = []
   private written = 0
@@ -38,6 +33,7 @@ export class LocalStore {
     private readonly doc: Y.Doc,
     private readonly status: StatusModel,
     private readonly warn: (message: string, error?: unknown) => void,
+    private readonly storage: DocStorage = indexedDbStorage,
   ) {
     doc.on('update', this.onUpdate)
     this.loaded = this.open(databaseName(address.docId), deriveRoomKeys(address).topic)
@@ -46,26 +42,27 @@ export class LocalStore {
   private stopStorage(): void {
     this.storageOff = true
     this.early = []
-    this.db?.close()
-    this.db = null
+    this.store?.close()
+    this.store = null
   }
 
   private async open(name: string, tag: string): Promise<LoadReport | null> {
     let report: LoadReport
+    let store: DocStore
     try {
-      const db = await openStore(name)
+      store = await this.storage.open(name)
       if (this.destroyed) {
-        db.close()
+        store.close()
         return null
       }
-      this.db = db
-      if ((await claimStore(db, tag)) === 'mismatch') {
+      this.store = store
+      if ((await store.claim(tag)) === 'mismatch') {
         this.warn('This browser holds another document under this id; it was not opened.')
         this.stopStorage()
         this.status.update({ loaded: true, problem: 'wrong-secret' })
         return null
       }
-      report = await loadAndCompact(db, this.doc, this)
+      report = await store.loadAndCompact(this.doc, this)
     } catch (error) {
       this.warn('IndexedDB is unavailable; this document lives only in this tab.', error)
       this.stopStorage()
@@ -76,7 +73,7 @@ export class LocalStore {
       this.warn(`${report.corrupt} stored row(s) of this document could not be read; set aside.`)
       this.status.update({ problem: 'storage-corrupt' })
     }
-    this.writer = new UpdateWriter(this.db, this.doc, this, {
+    this.writer = store.writer(this.doc, this, {
       durable: (seq) => {
         this.durable = Math.max(this.durable, seq)
         if (this.durable === this.written) this.status.update({ saved: true })
@@ -111,11 +108,14 @@ export class LocalStore {
     this.writer?.close()
     this.destroyed = true
     await this.loaded
-    this.db?.close()
+    this.store?.close()
   }
 }
 
 /** Deletes a document's local copy from this browser. */
-export async function removeLocalCopy(docId: DocId): Promise<void> {
-  await deleteStore(databaseName(docId))
+export async function removeLocalCopy(
+  docId: DocId,
+  storage: DocStorage = indexedDbStorage,
+): Promise<void> {
+  await storage.remove(databaseName(docId))
 }
