@@ -2,7 +2,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import type { DocAddress } from '../../src/share/link'
-import { deriveDocKeys } from '../../src/share/keys'
+import { deriveDocKeys, type DocKeys, type ReadKeys } from '../../src/share/keys'
 import { AlwaysOnGroup } from '../../src/sync/always-on/group'
 import type { SocketLike } from '../../src/sync/always-on/store-link'
 import { StatusModel } from '../../src/sync/status'
@@ -25,17 +25,25 @@ export interface StoreClient {
 export function storeClient(
   storeUrls: readonly string[],
   address: DocAddress,
-  options: { doc?: Y.Doc; warn?: (message: string) => void } = {},
+  options: {
+    doc?: Y.Doc
+    warn?: (message: string) => void
+    /** Other keys than the address's edit keys: view keys make a reader. */
+    keys?: ReadKeys | DocKeys
+    socket?: (url: string) => SocketLike
+    onMoved?: (movedAt: number) => void
+  } = {},
 ): StoreClient {
   const doc = options.doc ?? new Y.Doc()
   const awareness = new Awareness(doc)
   const status = new StatusModel()
   const group = new AlwaysOnGroup(doc, awareness, status, {
     urls: storeUrls,
-    keys: deriveDocKeys(address),
+    keys: options.keys ?? deriveDocKeys(address),
     isRemoteOrigin: () => false,
-    socket: nodeSocket,
+    socket: options.socket ?? nodeSocket,
     warn: options.warn ?? (() => undefined),
+    ...(options.onMoved ? { onMoved: options.onMoved } : {}),
   })
   group.connect()
   return {

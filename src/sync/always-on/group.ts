@@ -1,24 +1,37 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
-import type { DocKeys } from '../../share/keys'
+import type { DocKeys, ReadKeys } from '../../share/keys'
 import type { ReplicationAdapter } from '../port'
 import type { PinnedState, StatusModel } from '../status'
 import { StoreReplicator } from './replicator'
 import { browserSocket, type SocketFactory } from './store-link'
+import { sealTombstone } from './tombstone'
+import { canWrite } from './write-access'
 
 // Every always-on peer a document is kept on (rule PIN-1..3, STORE-12): the browser writes to all
 // of them and reads from any, so losing one loses nothing. This is the replication adapter the
 // session sees; it numbers this browser's own changes so that `pinned` can say exactly whether
 // every one of them is durable on at least one always-on peer.
+//
+// With read keys (a view link) every peer is read from and none written to (STORE-13), and
+// `pinned` never says `pinned`: a reader's changes are never stored anywhere. A move (MOVE-1..6)
+// is one fact about the document, not about one peer: a tombstone heard from one peer is given
+// to the others (STORE-12 for tombstones), and `onMoved` is called once.
 
 export interface AlwaysOnOptions {
   readonly urls: readonly string[]
-  readonly keys: DocKeys
+  /** DocKeys (an edit link) read and write; ReadKeys (a view link) only read. */
+  readonly keys: ReadKeys | DocKeys
   /** True for origins through which changes arrive from elsewhere (WebRTC, IndexedDB). */
   readonly isRemoteOrigin: (origin: unknown) => boolean
   readonly socket?: SocketFactory
   readonly maxEntryBytes?: number
   readonly warn?: (message: string, error?: unknown) => void
+  /**
+   * Called once when a peer proves that the document moved to a new link (a tombstone signed by
+   * its write key). Never for this browser's own `publishTombstone`, whose promise says it.
+   */
+  readonly onMoved?: (movedAt: number) => void
 }
 
 /** Matches the server's default STORE_MAX_ENTRY_BYTES. */
@@ -29,6 +42,8 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   private mark = 0
   /** Off until `connect`: the session connects once the local copy is loaded. */
   private enabled = false
+  /** Known moved (heard, or published here): `onMoved` is not called (again). */
+  private moved = false
 
   constructor(
     private readonly doc: Y.Doc,
@@ -47,6 +62,7 @@ export class AlwaysOnGroup implements ReplicationAdapter {
           socket: options.socket ?? browserSocket,
           maxEntryBytes: options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
           onChange: () => this.refresh(),
+          onMoved: (tombstone, movedAt) => this.heardMoved(tombstone, movedAt),
           warn,
         }),
     )
@@ -73,6 +89,23 @@ export class AlwaysOnGroup implements ReplicationAdapter {
     this.refresh()
   }
 
+  /**
+   * Ends the document's old link on every always-on peer (MOVE-2): seals one tombstone with this
+   * link's write key and puts it to each. Resolves true once at least one peer acknowledged it,
+   * false when every peer refused it or this browser holds only read keys (then nothing is sent).
+   * Peers that are unreachable get it when they come back, as long as the group lives.
+   */
+  publishTombstone(): Promise<boolean> {
+    const keys = this.options.keys
+    if (!canWrite(keys)) return Promise.resolve(false)
+    this.moved = true
+    const movedAt = Date.now()
+    const tombstone = sealTombstone(keys, movedAt)
+    return anyTrue(
+      this.replicators.map((replicator) => replicator.putTombstone(tombstone, movedAt)),
+    )
+  }
+
   destroy(): Promise<void> {
     this.doc.off('update', this.onUpdate)
     for (const replicator of this.replicators) replicator.destroy()
@@ -93,11 +126,20 @@ export class AlwaysOnGroup implements ReplicationAdapter {
     this.refresh()
   }
 
+  private heardMoved(tombstone: Uint8Array, movedAt: number): void {
+    // Every peer must learn it, not only the one that served it; a reader puts nothing.
+    for (const replicator of this.replicators) void replicator.putTombstone(tombstone, movedAt)
+    if (this.moved) return
+    this.moved = true
+    this.options.onMoved?.(movedAt)
+  }
+
   private refresh(): void {
     const ready = this.replicators.filter((replicator) => replicator.state === 'ready')
     const acked = Math.max(0, ...this.replicators.map((replicator) => replicator.ackedMark))
     let pinned: PinnedState
-    if (ready.length === 0) pinned = 'off'
+    // A reader's changes are never stored: it is never `pinned`, whatever it is connected to.
+    if (ready.length === 0 || !canWrite(this.options.keys)) pinned = 'off'
     else pinned = acked >= this.mark ? 'pinned' : 'pending'
     const relayed = new Set(ready.flatMap((replicator) => replicator.relayedClients()))
     const outdated = this.replicators.some((replicator) => replicator.state === 'outdated')
@@ -117,4 +159,19 @@ export class AlwaysOnGroup implements ReplicationAdapter {
             : {}),
     })
   }
+}
+
+/** True as soon as one promise gives true; false once all gave false. */
+function anyTrue(outcomes: readonly Promise<boolean>[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let left = outcomes.length
+    if (left === 0) resolve(false)
+    for (const outcome of outcomes) {
+      void outcome.then((stored) => {
+        left -= 1
+        if (stored) resolve(true)
+        else if (left === 0) resolve(false)
+      })
+    }
+  })
 }

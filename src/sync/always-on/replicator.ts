@@ -1,12 +1,17 @@
 import * as Y from 'yjs'
-import { applyAwarenessUpdate, encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
+import type { Awareness } from 'y-protocols/awareness'
 import type { PutRejection, ServerMessage, WelcomeMessage } from '../../protocol/always-on'
 import { entryId, NO_PARENT, sameBytes, type EntryKind } from '../../protocol/entry'
-import type { DocKeys } from '../../share/keys'
+import type { DocKeys, ReadKeys } from '../../share/keys'
 import { openEntry, sealEntry, type OpenedEntry } from './crypto'
 import { decodePayload, encodePayload } from './payload'
+import { LogPosition } from './log-position'
+import { PresenceRelay } from './presence-relay'
 import { ServerView } from './server-view'
 import { StoreLink, type SocketFactory } from './store-link'
+import { movedAtOf } from './tombstone'
+import { TombstoneOutbox } from './tombstone-outbox'
+import { canWrite } from './write-access'
 
 // One document kept on one always-on peer (rules STORE-1..4, PIN-1..3, RELAY-1..2). It uploads
 // this browser's changes as sealed entries, applies what the peer holds and what others put
@@ -19,17 +24,30 @@ import { StoreLink, type SocketFactory } from './store-link'
 // that reached this browser from elsewhere (a WebRTC peer, another always-on peer) is uploaded
 // only if this peer still lacks it after a short, jittered pause: normally its author has
 // uploaded it by then, and the log does not hold it once per reader.
+//
+// With read keys only (a view link, rule STORE-13) it is a reader: it receives, verifies, decrypts
+// and applies everything, and puts nothing at all (no uploads, snapshots or presence).
+//
+// A verified tombstone (rules MOVE-1..6) ends it: the document moved to a new link, this peer
+// takes nothing more under the old keys, so uploads stop for good and `onMoved` says so once.
 
-export type ReplicatorState = 'connecting' | 'ready' | 'down' | 'outdated' | 'refused'
+export type ReplicatorState = 'connecting' | 'ready' | 'down' | 'outdated' | 'refused' | 'moved'
 
 export interface ReplicatorOptions {
   readonly url: string
-  readonly keys: DocKeys
+  /** DocKeys (an edit link) write; ReadKeys (a view link) only read. */
+  readonly keys: ReadKeys | DocKeys
   readonly doc: Y.Doc
   readonly awareness: Awareness
   readonly socket: SocketFactory
   readonly maxEntryBytes: number
   readonly onChange: () => void
+  /**
+   * The peer served a tombstone that verifies against the document's key (MOVE-5): called once,
+   * with the tombstone (so that it can be given to other peers) and when the move happened. Not
+   * called for a tombstone this replicator put itself (`putTombstone` resolves instead).
+   */
+  readonly onMoved?: (tombstone: Uint8Array, movedAt: number) => void
   readonly warn: (message: string, error?: unknown) => void
 }
 
@@ -46,11 +64,6 @@ interface Upload {
 /** Compaction starts once the updates since the last snapshot exceed half of it, or this. */
 export const MIN_COMPACT_BYTES = 8 * 1024
 const REMOTE_UPLOAD_DELAY_MS = 1_500
-const GAP_RESYNC_MS = 3_000
-const AWARENESS_THROTTLE_MS = 100
-const AWARENESS_RENEW_MS = 15_000
-const AWARENESS_MAX_AGE_MS = 60_000
-const RELAYED_FRESH_MS = 35_000
 
 export class StoreReplicator {
   state: ReplicatorState = 'connecting'
@@ -58,6 +71,10 @@ export class StoreReplicator {
   ackedMark = 0
   /** Entries from the peer that failed verification or decryption (never applied). */
   rejectedEntries = 0
+  /** When the document moved to a new link, once a tombstone proved it; else null. */
+  movedAt: number | null = null
+  /** The write keys; null for a reader, which never puts anything. */
+  private readonly writer: DocKeys | null
   private highestMark = 0
   private queue: { update: Uint8Array; mark: number }[] = []
   private remote: Uint8Array[] = []
@@ -72,18 +89,24 @@ export class StoreReplicator {
   /** Ids of the entries of the current log (since the snapshot), for replay detection. */
   private knownIds = new Set<string>()
   private sinceSnapshot: { seq: number; size: number }[] = []
-  private watermark = 0
-  private readonly ahead = new Set<number>()
-  private gapTimer: ReturnType<typeof setTimeout> | null = null
+  private readonly log = new LogPosition(() => this.link.restart())
   private retryTimer: ReturnType<typeof setTimeout> | null = null
   private flushTimer: ReturnType<typeof setTimeout> | null = null
-  private awarenessTimer: ReturnType<typeof setTimeout> | null = null
-  private readonly renewTimer: ReturnType<typeof setInterval>
-  private readonly relayed = new Map<number, number>()
   private readonly link: StoreLink
+  private readonly presence: PresenceRelay
+  private readonly tombstones: TombstoneOutbox
+  /** The peer refused a put as `moved` once without proof yet (see `rejected`). */
+  private movedClaimed = false
+  /** This peer holds the tombstone: it served it, or acknowledged ours. */
+  private peerHasTombstone = false
+  /** The welcome arrived on the current connection: puts may go. */
+  private welcomed = false
+  /** The link closed for good (a version or topic refusal): nothing more will be sent. */
+  private ended = false
   lastRefusal: PutRejection | null = null
 
   constructor(private readonly options: ReplicatorOptions) {
+    this.writer = canWrite(options.keys) ? options.keys : null
     this.link = new StoreLink(options.url, options.socket, {
       open: () => this.hello(),
       message: (message) => this.onMessage(message),
@@ -91,10 +114,22 @@ export class StoreReplicator {
       malformed: (detail) =>
         options.warn(`An always-on peer sent a frame that does not parse (${detail}).`),
     })
-    options.awareness.on('update', this.onAwareness)
-    this.renewTimer = setInterval(() => {
-      if (this.options.awareness.getLocalState() !== null) this.sendAwareness()
-    }, AWARENESS_RENEW_MS)
+    this.presence = new PresenceRelay({
+      awareness: options.awareness,
+      clientId: () => options.doc.clientID,
+      keys: this.writer,
+      origin: this,
+      canSend: () => this.state === 'ready',
+      put: (entry) => void this.putEntry('ephemeral', entry),
+      onChange: options.onChange,
+      warn: options.warn,
+    })
+    this.tombstones = new TombstoneOutbox((entry) => this.putEntry('tombstone', entry))
+  }
+
+  /** False for a reader (view keys): it never puts anything. */
+  get canWrite(): boolean {
+    return this.writer !== null
   }
 
   get url(): string {
@@ -111,34 +146,38 @@ export class StoreReplicator {
 
   destroy(): void {
     this.link.stop()
-    this.options.awareness.off('update', this.onAwareness)
-    clearInterval(this.renewTimer)
-    const timers = [
-      this.remoteTimer,
-      this.gapTimer,
-      this.retryTimer,
-      this.awarenessTimer,
-      this.flushTimer,
-    ]
-    for (const timer of timers) {
+    this.presence.destroy()
+    this.tombstones.failAll()
+    this.log.stop()
+    for (const timer of [this.remoteTimer, this.retryTimer, this.flushTimer]) {
       if (timer) clearTimeout(timer)
     }
   }
 
   /** Presence heard through this peer in the last half minute: people reached by relay. */
   relayedClients(): number[] {
-    const now = Date.now()
-    const states = this.options.awareness.getStates()
-    return [...this.relayed]
-      .filter(
-        ([id, seen]) =>
-          now - seen < RELAYED_FRESH_MS && states.has(id) && id !== this.options.doc.clientID,
-      )
-      .map(([id]) => id)
+    return this.presence.relayedClients()
+  }
+
+  /**
+   * Puts a tombstone sealed with this document's write key (MOVE-2): resolves true once this peer
+   * has acknowledged it (now or before), false when it refuses it, when this is a reader, or when
+   * the replicator is destroyed first. Uploads stop once the document is known to have moved.
+   */
+  putTombstone(tombstone: Uint8Array, movedAt: number): Promise<boolean> {
+    if (this.writer === null || this.ended) return Promise.resolve(false)
+    if (this.peerHasTombstone) return Promise.resolve(true)
+    const stored = this.tombstones.add(tombstone, movedAt)
+    // Proven (sealed here, or verified from a peer): the old link takes nothing more from now.
+    this.moved(movedAt)
+    if (this.welcomed) this.tombstones.sendAll()
+    return stored
   }
 
   /** A change made in this browser, numbered by the group. */
   offerLocal(update: Uint8Array, mark: number): void {
+    // A reader has nothing to upload; what it changes stays in its own copy.
+    if (!this.uploading) return
     this.highestMark = Math.max(this.highestMark, mark)
     this.queue.push({ update, mark })
     // Sealing (encrypt and sign) is kept off the keystroke: it runs after the editor's update,
@@ -153,6 +192,7 @@ export class StoreReplicator {
 
   /** A change that reached this browser from elsewhere. */
   offerRemote(update: Uint8Array): void {
+    if (!this.uploading) return
     this.remote.push(update)
     if (this.remoteTimer) return
     const delay = REMOTE_UPLOAD_DELAY_MS * (1 + Math.random())
@@ -171,12 +211,18 @@ export class StoreReplicator {
       topic: this.options.keys.storeTopic,
       verifyKey: this.options.keys.verifyKey,
       haveSnapshot: this.snapshotId === NO_PARENT ? new Uint8Array(0) : this.snapshotId,
-      since: this.watermark,
+      since: this.log.watermark,
     })
   }
 
+  /** Editors upload until the document moves; readers never do. */
+  private get uploading(): boolean {
+    return this.writer !== null && this.movedAt === null
+  }
+
   private setState(state: ReplicatorState): void {
-    if (this.state === state) return
+    // Moving is for good: reconnects and refusals after it change nothing.
+    if (this.state === state || this.state === 'moved') return
     this.state = state
     this.options.onChange()
   }
@@ -187,6 +233,12 @@ export class StoreReplicator {
     this.pending.clear()
     this.inFlight = null
     this.compacting = null
+    this.welcomed = false
+    this.tombstones.lost()
+    if (fatal) {
+      this.ended = true
+      this.tombstones.failAll()
+    }
     if (reason === 'unsupported-version') this.setState('outdated')
     else if (fatal) this.setState('refused')
     else this.setState('down')
@@ -200,9 +252,11 @@ export class StoreReplicator {
       case 'entry':
         this.receive(message.seq, message.entry)
         return
-      case 'ephemeral':
-        this.receiveEphemeral(message.entry)
+      case 'ephemeral': {
+        const entry = this.open(message.entry)
+        if (entry) this.presence.receive(entry)
         return
+      }
       case 'ack':
         this.acked(message.requestId, message.seq)
         return
@@ -222,7 +276,6 @@ export class StoreReplicator {
     return null
   }
 
-  /** Applies a stored entry's content; false when it cannot be proven or read. */
   /**
    * Applies a stored entry's content. Live entries must also fit the log as this browser knows
    * it: an update on the current snapshot, a snapshot on the current one, an id not seen before.
@@ -232,6 +285,8 @@ export class StoreReplicator {
    */
   private apply(seq: number, bytes: Uint8Array, live = false): boolean {
     const entry = this.open(bytes)
+    // A tombstone builds on nothing and ends the log: it never has to fit it.
+    if (entry?.kind === 'tombstone') return this.tombstoneArrived(entry, bytes)
     if (entry && live) {
       const known = this.knownIds.has(idKey(entry.id))
       if (known || !sameBytes(entry.parent, this.snapshotId)) {
@@ -270,6 +325,44 @@ export class StoreReplicator {
     return entry !== null
   }
 
+  /** A verified tombstone from the peer (MOVE-5). False when its content is not a move. */
+  private tombstoneArrived(entry: OpenedEntry, bytes: Uint8Array): boolean {
+    const movedAt = movedAtOf(entry)
+    if (movedAt === null) {
+      this.rejectedEntries += 1
+      this.options.warn('Dropped a tombstone from an always-on peer: unknown content.')
+      return false
+    }
+    this.peerHasTombstone = true
+    if (this.movedAt !== null) {
+      this.stopWhenSettled()
+      return true
+    }
+    this.moved(movedAt)
+    this.options.onMoved?.(bytes, movedAt)
+    return true
+  }
+
+  /** The document moved: nothing more goes to this peer under the old keys but the tombstone. */
+  private moved(movedAt: number): void {
+    if (this.movedAt !== null) return
+    this.movedAt = movedAt
+    this.queue = []
+    this.remote = []
+    for (const timer of [this.remoteTimer, this.retryTimer, this.flushTimer]) {
+      if (timer) clearTimeout(timer)
+    }
+    this.remoteTimer = this.retryTimer = this.flushTimer = null
+    this.setState('moved')
+    this.options.onChange()
+    this.stopWhenSettled()
+  }
+
+  /** A moved document's peer has nothing more to say: close once no tombstone waits for it. */
+  private stopWhenSettled(): void {
+    if (this.movedAt !== null && !this.tombstones.pending) this.link.stop()
+  }
+
   private adoptSnapshot(id: Uint8Array, size: number, covers: number): void {
     this.snapshotId = id
     this.snapshotSize = size
@@ -286,45 +379,32 @@ export class StoreReplicator {
       this.apply(message.snapshot.seq, message.snapshot.entry)
     }
     for (const item of message.updates) this.apply(item.seq, item.entry)
-    this.watermark = message.head
-    this.ahead.clear()
+    this.log.reset(message.head)
     // Everything offered so far is in the document; upload in one entry what the peer lacks.
     this.queue = []
     this.remote = []
     this.setState('ready')
-    const missing = this.view.missingFrom(this.options.doc)
-    if (missing) this.send('update', missing, this.highestMark)
-    else this.ackedMark = this.highestMark
+    this.welcomed = true
+    this.tombstones.sendAll()
+    if (this.uploading) {
+      const missing = this.view.missingFrom(this.options.doc)
+      if (missing) this.send('update', missing, this.highestMark)
+      else this.ackedMark = this.highestMark
+    }
     this.options.onChange()
-    this.sendAwareness()
+    this.presence.send()
     this.maybeCompact()
   }
 
   private receive(seq: number, bytes: Uint8Array): void {
-    if (seq <= this.watermark || this.ahead.has(seq)) return
+    if (this.log.holds(seq)) return
     if (!this.apply(seq, bytes, true)) return
-    this.note(seq)
+    this.log.note(seq)
     this.maybeCompact()
   }
 
-  private note(seq: number): void {
-    if (seq <= this.watermark) return
-    this.ahead.add(seq)
-    while (this.ahead.delete(this.watermark + 1)) this.watermark += 1
-    if (this.ahead.size === 0) {
-      if (this.gapTimer) clearTimeout(this.gapTimer)
-      this.gapTimer = null
-    } else if (!this.gapTimer) {
-      // An entry is missing (relayed out of order between instances, or lost with a
-      // connection): ask the peer again from what is known to be complete.
-      this.gapTimer = setTimeout(() => {
-        this.gapTimer = null
-        if (this.ahead.size > 0) this.link.restart()
-      }, GAP_RESYNC_MS)
-    }
-  }
-
   private flush(): void {
+    if (!this.uploading) return
     if (this.state !== 'ready' || this.inFlight !== null || this.queue.length === 0) return
     // While this browser's own snapshot is on its way, an update built on the old one would be
     // refused as stale: it waits for the snapshot's answer instead.
@@ -343,12 +423,14 @@ export class StoreReplicator {
     mark: number,
     attempts = 0,
   ): void {
-    const covers = kind === 'snapshot' ? this.watermark : 0
+    const keys = this.writer
+    if (keys === null || this.movedAt !== null) return
+    const covers = kind === 'snapshot' ? this.log.watermark : 0
     const payload =
       kind === 'snapshot'
         ? encodePayload({ type: 'state-v2', update: Y.encodeStateAsUpdateV2(this.options.doc) })
         : encodePayload({ type: 'update-v1', update: update! })
-    const entry = sealEntry(this.options.keys, { kind, parent: this.snapshotId, covers }, payload)
+    const entry = sealEntry(keys, { kind, parent: this.snapshotId, covers }, payload)
     if (entry.length > this.options.maxEntryBytes) {
       if (kind === 'update') this.refuse('entry-too-large')
       return
@@ -369,7 +451,33 @@ export class StoreReplicator {
     this.options.onChange()
   }
 
+  /** Sends a put that waits for no particular order (presence, tombstones); its request id. */
+  private putEntry(kind: 'ephemeral' | 'tombstone', entry: Uint8Array): number | null {
+    if (this.writer === null) return null
+    const requestId = this.nextRequest++
+    if (!this.link.send({ type: 'put', requestId, entry })) return null
+    this.pending.set(requestId, {
+      kind,
+      update: null,
+      mark: 0,
+      covers: 0,
+      id: NO_PARENT,
+      size: entry.length,
+      attempts: 0,
+    })
+    return requestId
+  }
+
   private acked(requestId: number, seq: number): void {
+    const tombstone = this.tombstones.acked(requestId)
+    if (tombstone) {
+      this.pending.delete(requestId)
+      // Stored now, or someone ended the topic before (a duplicate is acknowledged too).
+      this.peerHasTombstone = true
+      this.moved(tombstone.movedAt)
+      this.stopWhenSettled()
+      return
+    }
     const upload = this.pending.get(requestId)
     if (!upload) return
     this.pending.delete(requestId)
@@ -383,7 +491,7 @@ export class StoreReplicator {
       this.adoptSnapshot(upload.id, upload.size, upload.covers)
     }
     if (upload.kind === 'update') this.knownIds.add(idKey(upload.id))
-    if (upload.kind !== 'ephemeral') this.note(seq)
+    if (upload.kind !== 'ephemeral') this.log.note(seq)
     this.lastRefusal = null
     this.options.onChange()
     this.flush()
@@ -391,10 +499,18 @@ export class StoreReplicator {
   }
 
   private rejected(requestId: number, reason: PutRejection, detail: string): void {
+    if (this.tombstones.rejected(requestId, reason)) {
+      this.pending.delete(requestId)
+      if (reason !== 'rate-limited' && reason !== 'storage-error') {
+        this.options.warn(`An always-on peer refused the tombstone: ${reason} (${detail}).`)
+      }
+      this.stopWhenSettled()
+      return
+    }
     const upload = this.pending.get(requestId)
     if (!upload) return
     this.pending.delete(requestId)
-    if (upload.kind === 'ephemeral') return
+    if (upload.kind === 'ephemeral' || upload.kind === 'tombstone') return
     if (upload.kind === 'snapshot') {
       // Someone else compacted first, or the log moved on: the next trigger tries again.
       this.compacting = null
@@ -430,6 +546,19 @@ export class StoreReplicator {
       case 'storage-error':
         retry(2_000 * (upload.attempts + 1))
         return
+      case 'moved':
+        // The peer's word is no proof (MOVE-5): a peer that lies must not tell the user the
+        // document moved. An honest one serves the tombstone in every welcome, so reconnect to
+        // fetch it; a second refusal without it is an ordinary refusal.
+        if (this.movedAt !== null) return
+        if (!this.movedClaimed) {
+          this.movedClaimed = true
+          this.link.restart()
+          return
+        }
+        this.options.warn(`An always-on peer refused this document's changes: moved (${detail}).`)
+        this.refuse(reason)
+        return
       default:
         this.options.warn(
           `An always-on peer refused this document's changes: ${reason} (${detail}).`,
@@ -445,67 +574,12 @@ export class StoreReplicator {
   }
 
   private maybeCompact(): void {
+    if (!this.uploading) return
     if (this.state !== 'ready' || this.compacting !== null || this.inFlight !== null) return
-    if (this.ahead.size > 0) return
+    if (this.log.hasGap) return
     const since = this.sinceSnapshot.reduce((sum, item) => sum + item.size, 0)
     if (since <= Math.max(MIN_COMPACT_BYTES, this.snapshotSize / 2)) return
     this.send('snapshot', null, 0)
-  }
-
-  private readonly onAwareness = (
-    change: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown,
-  ): void => {
-    const now = Date.now()
-    if (origin === this) {
-      for (const id of [...change.added, ...change.updated]) this.relayed.set(id, now)
-      for (const id of change.removed) this.relayed.delete(id)
-      this.options.onChange()
-      return
-    }
-    const me = this.options.doc.clientID
-    const mine = [...change.added, ...change.updated, ...change.removed].includes(me)
-    if (!mine || this.awarenessTimer) return
-    this.awarenessTimer = setTimeout(() => {
-      this.awarenessTimer = null
-      this.sendAwareness()
-    }, AWARENESS_THROTTLE_MS)
-  }
-
-  private sendAwareness(): void {
-    if (this.state !== 'ready') return
-    const update = encodeAwarenessUpdate(this.options.awareness, [this.options.doc.clientID])
-    const payload = encodePayload({ type: 'awareness', sentAt: Date.now(), update })
-    const entry = sealEntry(
-      this.options.keys,
-      { kind: 'ephemeral', parent: NO_PARENT, covers: 0 },
-      payload,
-    )
-    const requestId = this.nextRequest++
-    this.pending.set(requestId, {
-      kind: 'ephemeral',
-      update: null,
-      mark: 0,
-      covers: 0,
-      id: NO_PARENT,
-      size: entry.length,
-      attempts: 0,
-    })
-    this.link.send({ type: 'put', requestId, entry })
-  }
-
-  private receiveEphemeral(bytes: Uint8Array): void {
-    const entry = this.open(bytes)
-    if (!entry || entry.kind !== 'ephemeral') return
-    const payload = decodePayload(entry.payload)
-    if (payload?.type !== 'awareness') return
-    // Presence replayed from long ago is ignored; y-protocols ignores older clocks anyway.
-    if (Math.abs(Date.now() - payload.sentAt) > AWARENESS_MAX_AGE_MS) return
-    try {
-      applyAwarenessUpdate(this.options.awareness, payload.update, this)
-    } catch (error) {
-      this.options.warn('Dropped presence from an always-on peer that does not apply.', error)
-    }
   }
 }
 
