@@ -1,13 +1,10 @@
 import type { Node as PMNode, Schema } from '@tiptap/pm/model'
-import { Slice } from '@tiptap/pm/model'
+import { Fragment, Slice } from '@tiptap/pm/model'
 import { Transform } from '@tiptap/pm/transform'
-import {
-  initProseMirrorDoc,
-  updateYFragment,
-  yXmlFragmentToProseMirrorRootNode,
-  ySyncPluginKey,
-} from '@tiptap/y-tiptap'
+import { yXmlFragmentToProseMirrorRootNode, ySyncPluginKey } from '@tiptap/y-tiptap'
 import type * as Y from 'yjs'
+import { applyBlocks, currentBlocks, forgetChanged, renderBlocks, writeBlocks } from './block-sync'
+import type { BindingMeta } from './y-render'
 import { bodyOf } from './model'
 
 // Reads and writes a document's body as a ProseMirror node the way the editor binding
@@ -20,23 +17,23 @@ import { bodyOf } from './model'
 //   `isOMark`), which `updateYFragment` uses to tell unchanged children from edited ones.
 // - A change from anyone else (a remote update, a Y.UndoManager, another writer) makes the
 //   rendered document stale. The binding re-renders at once, in its observer; the bridge does it
-//   lazily, on the next `readBody`. Re-rendering is what the binding's `_typeChanged` does: clear
-//   the mapping, rebuild every node from Yjs (y-tiptap deletes Yjs nodes it cannot build and
-//   merges adjacent Y.Texts this client created: reading may change the Y.Doc), replace the
-//   whole ProseMirror document (which fits the content to the top node, e.g. adds a paragraph
-//   to an empty body), then write that document back, as the view's update does.
+//   lazily, on the next `readBody`. Re-rendering is what the editor's block binding does
+//   (block-sync.ts, rules BIND-1..4): forget the mapping of what changed, rebuild those nodes
+//   from Yjs (rebuilding deletes Yjs nodes it cannot build and merges adjacent Y.Texts this
+//   client created: reading may change the Y.Doc), replace the range of top-level blocks that
+//   differ (which fits the content to the top node, e.g. adds a paragraph to an empty body),
+//   then write that document back if fitting changed it.
+// - Writing touches only the top-level blocks the new document does not share with the last
+//   one read or written, as the block binding does for the editor.
 // - `writeBody` must be given a document derived from the current one: writing over a change
 //   the caller has not read would silently delete it, so it throws instead.
 
 /** The transaction origin of every local write, the same one the editor binding uses. */
 export const BODY_ORIGIN: unknown = ySyncPluginKey
 
-// y-tiptap does not export its BindingMetadata type; this is its shape.
-type BindingMetadata = ReturnType<typeof initProseMirrorDoc>['meta']
-
 interface BridgeState {
   readonly schema: Schema
-  readonly meta: BindingMetadata
+  readonly meta: BindingMeta
   rendered: PMNode | null
   stale: boolean
   // The binding's mutex: changes the bridge makes itself never mark it stale.
@@ -60,8 +57,10 @@ function stateOf(doc: Y.Doc, schema: Schema): BridgeState {
     stale: true,
     busy: false,
   }
-  bodyOf(doc).observeDeep(() => {
-    if (!state.busy) state.stale = true
+  bodyOf(doc).observeDeep((_events, transaction) => {
+    if (state.busy) return
+    state.stale = true
+    forgetChanged(state.meta, transaction)
   })
   states.set(doc, state)
   return state
@@ -76,18 +75,13 @@ function exclusive<T>(state: BridgeState, run: () => T): T {
   }
 }
 
-function write(doc: Y.Doc, state: BridgeState, next: PMNode): void {
+// `prev` is what the body holds, or null if that is not known (then the whole body is diffed).
+function write(doc: Y.Doc, state: BridgeState, prev: PMNode | null, next: PMNode): void {
   doc.transact(() => {
-    updateYFragment(doc, bodyOf(doc), next, state.meta)
+    writeBlocks(doc, bodyOf(doc), prev, next, state.meta)
   }, BODY_ORIGIN)
   state.rendered = next
   state.stale = false
-}
-
-function sameChildren(a: PMNode, b: PMNode): boolean {
-  if (a.childCount !== b.childCount) return false
-  for (let i = 0; i < a.childCount; i++) if (a.child(i) !== b.child(i)) return false
-  return true
 }
 
 /** The body as the editor shows it, rendered from Yjs if anything changed since last time. */
@@ -95,26 +89,47 @@ export function readBody(doc: Y.Doc, schema: Schema): PMNode {
   const state = stateOf(doc, schema)
   if (!state.stale && state.rendered !== null) return state.rendered
   return exclusive(state, () => {
-    const built = initProseMirrorDoc(bodyOf(doc), schema)
-    state.meta.mapping.clear()
-    for (const [type, node] of built.meta.mapping) state.meta.mapping.set(type, node)
-    const base = state.rendered ?? schema.topNodeType.createAndFill()
-    if (base === null) throw new Error('pm-bridge: the schema cannot create an empty document')
-    const rendered = new Transform(base).replace(
-      0,
-      base.content.size,
-      new Slice(built.doc.content, 0, 0),
-    ).doc
-    // The binding writes the rendered document back at once. When rendering kept every node
-    // it built (nothing was fitted), that write provably changes nothing: skip it.
-    if (sameChildren(rendered, built.doc)) {
-      state.rendered = rendered
-      state.stale = false
-    } else {
-      write(doc, state, rendered)
-    }
+    const rendered = state.rendered === null ? renderAll(doc, state) : renderChanged(doc, state)
     return rendered
   })
+}
+
+// The first render builds every block, as the binding's first render does.
+function renderAll(doc: Y.Doc, state: BridgeState): PMNode {
+  state.meta.mapping.clear()
+  const blocks = currentBlocks(bodyOf(doc), state.schema, state.meta)
+  const base = state.schema.topNodeType.createAndFill()
+  if (base === null) throw new Error('pm-bridge: the schema cannot create an empty document')
+  const rendered = new Transform(base).replace(
+    0,
+    base.content.size,
+    new Slice(Fragment.fromArray(blocks), 0, 0),
+  ).doc
+  // When rendering kept every node it built (nothing was fitted), writing it back provably
+  // changes nothing: skip it.
+  const kept =
+    rendered.childCount === blocks.length && blocks.every((b, i) => rendered.child(i) === b)
+  if (kept) {
+    state.rendered = rendered
+    state.stale = false
+  } else {
+    write(doc, state, null, rendered)
+  }
+  return rendered
+}
+
+function renderChanged(doc: Y.Doc, state: BridgeState): PMNode {
+  const old = state.rendered as PMNode
+  const change = renderBlocks(bodyOf(doc), state.schema, state.meta, old)
+  state.stale = false
+  if (change === null) return old
+  const tr = new Transform(old)
+  if (applyBlocks(tr, change)) {
+    state.rendered = tr.doc
+  } else {
+    write(doc, state, null, tr.doc)
+  }
+  return tr.doc
 }
 
 /** Writes `next` (derived from the last `readBody`) into the body as one local transaction. */
@@ -123,7 +138,7 @@ export function writeBody(doc: Y.Doc, schema: Schema, next: PMNode): void {
   if (state.stale) {
     throw new Error('pm-bridge: the body changed since it was read; readBody again, then edit')
   }
-  exclusive(state, () => write(doc, state, next))
+  exclusive(state, () => write(doc, state, state.rendered, next))
 }
 
 /**

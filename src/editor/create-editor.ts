@@ -1,17 +1,19 @@
 import { Editor } from '@tiptap/core'
-import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { Placeholder } from '@tiptap/extensions'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { bodyOf } from '../doc/model'
+import { BlockCollaboration } from './block-binding'
 import { schemaExtensions } from './extensions'
 import { LayoutWindowExtension } from './layout-window'
 
 // The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule EDIT-5): the
 // editor is never given initial `content`, which would be inserted again by every peer on sync.
 // Undo/redo come from the Collaboration extension (Y.UndoManager tracking only this editor's
-// own origin), so undo never removes a collaborator's work (rule UNDO-1).
+// own origin), so undo never removes a collaborator's work (rule UNDO-1). Collaboration runs on
+// the block-level binding (block-binding.ts): every edit costs in proportion to the change, not
+// to the document (rules BIND-1..5).
 
 export interface PeerIdentity {
   readonly name: string
@@ -51,7 +53,7 @@ export function createEditor(options: EditorOptions): Editor {
     editable: options.editable ?? true,
     extensions: [
       ...schemaExtensions(),
-      Collaboration.configure({ fragment: bodyOf(options.doc) }),
+      BlockCollaboration.configure({ fragment: bodyOf(options.doc) }),
       CollaborationCaret.configure({
         // CollaborationCaret only reads `provider.awareness`; the editor never sees sync/.
         provider: { awareness: options.awareness },

@@ -1,0 +1,176 @@
+import type { Node as PMNode, Schema } from '@tiptap/pm/model'
+import { Fragment, Slice } from '@tiptap/pm/model'
+import type { Transform } from '@tiptap/pm/transform'
+import { updateYFragment } from '@tiptap/y-tiptap'
+import * as Y from 'yjs'
+import type { BindingMeta } from './y-render'
+import { nodeOf } from './y-render'
+
+// The hot path of the editor binding, block by block (rules BIND-1..4 in docs/SPEC.md).
+//
+// Since 3.0.6, y-tiptap clears its Y -> ProseMirror mapping on every remote change, rebuilds every
+// node and replaces the whole document, and on every local change it diffs the whole list of
+// top-level blocks: each edit costs time in proportion to the document (y-prosemirror #113).
+// Here a remote change rebuilds only the blocks whose Yjs subtree changed (every other block,
+// and every unchanged node inside a changed one, keeps its identity) and becomes one replace of
+// the range of top-level blocks that differ; a local change writes only the top-level blocks the
+// transaction replaced, with y-tiptap's own `updateYFragment` so the Yjs operations are the ones
+// upstream would make. Both the editor (src/editor/block-binding.ts) and the headless bridge
+// (pm-bridge.ts, which the convergence fuzz drives) run this code.
+
+/**
+ * Forgets the mapping of every type `transaction` changed, deleted, or changed below: what is
+ * left in the mapping is a node that still shows its type (what y-tiptap did before 3.0.6).
+ */
+export function forgetChanged(meta: BindingMeta, transaction: Y.Transaction): void {
+  Y.iterateDeletedStructs(transaction, transaction.deleteSet, (struct) => {
+    if (struct instanceof Y.Item && struct.content instanceof Y.ContentType) {
+      meta.mapping.delete(struct.content.type)
+    }
+  })
+  transaction.changed.forEach((_keys, type) => meta.mapping.delete(type))
+  transaction.changedParentTypes.forEach((_events, type) => meta.mapping.delete(type))
+}
+
+/** One replace of top-level blocks: old positions `from`..`to` become `nodes`. */
+export interface BlockReplace {
+  readonly from: number
+  readonly to: number
+  /** Index of the first replaced block, the same in the old and the new document. */
+  readonly index: number
+  readonly nodes: readonly PMNode[]
+  /** Top-level blocks of the new document. */
+  readonly total: number
+}
+
+/** The top-level blocks of `fragment`, reusing mapped nodes; builds (and maps) the others. */
+export function currentBlocks(
+  fragment: Y.XmlFragment,
+  schema: Schema,
+  meta: BindingMeta,
+): PMNode[] {
+  const blocks: PMNode[] = []
+  // Walk the item list directly: `toArray()` would allocate a second array of every block.
+  for (let item = fragment._start; item !== null; item = item.right) {
+    if (item.deleted || !(item.content instanceof Y.ContentType)) continue
+    const type = item.content.type
+    // y-tiptap renders elements only (it throws on hooks); a top-level text is not in our schema.
+    if (!(type instanceof Y.XmlElement)) continue
+    const node = nodeOf(type as Y.XmlElement, schema, meta)
+    if (node !== null) blocks.push(node)
+  }
+  return blocks
+}
+
+/**
+ * What turns `old` into the document `fragment` holds now, or null if nothing changed. Call
+ * after `forgetChanged` for every transaction since `old` was rendered.
+ */
+export function renderBlocks(
+  fragment: Y.XmlFragment,
+  schema: Schema,
+  meta: BindingMeta,
+  old: PMNode,
+): BlockReplace | null {
+  const blocks = currentBlocks(fragment, schema, meta)
+  const oldCount = old.childCount
+  let start = 0
+  while (start < blocks.length && start < oldCount && blocks[start] === old.child(start)) start++
+  let endOld = oldCount
+  let endNew = blocks.length
+  while (endOld > start && endNew > start && blocks[endNew - 1] === old.child(endOld - 1)) {
+    endOld--
+    endNew--
+  }
+  if (start === endOld && start === endNew) return null
+  let from = 0
+  for (let i = 0; i < start; i++) from += old.child(i).nodeSize
+  let to = from
+  for (let i = start; i < endOld; i++) to += old.child(i).nodeSize
+  return { from, to, index: start, nodes: blocks.slice(start, endNew), total: blocks.length }
+}
+
+/**
+ * Applies `change` to `tr` as one replace step. Returns false when ProseMirror had to fit the
+ * content (an empty body gets a paragraph): the document then differs from Yjs, as upstream's
+ * would, and the next local write must diff the whole body.
+ */
+export function applyBlocks(tr: Transform, change: BlockReplace): boolean {
+  tr.replace(change.from, change.to, new Slice(Fragment.fromArray([...change.nodes]), 0, 0))
+  if (tr.doc.childCount !== change.total) return false
+  return change.nodes.every((node, i) => tr.doc.child(change.index + i) === node)
+}
+
+// `updateYFragment` reads and edits its fragment only through these calls (y-tiptap 3.0.9;
+// test/unit/doc/block-sync.test.ts fails if that changes): a window onto the changed blocks
+// lets it reconcile them (splits, joins, moves) exactly as it would the whole body.
+interface FragmentWindow {
+  toArray(): Y.XmlElement[]
+  get(index: number): Y.XmlElement
+  slice(start: number, end: number): Y.XmlElement[]
+  delete(index: number, length: number): void
+  insert(index: number, content: Y.XmlElement[]): void
+}
+
+function windowOf(
+  fragment: Y.XmlFragment,
+  start: number,
+  children: Y.XmlElement[],
+): FragmentWindow {
+  return {
+    toArray: () => children.slice(),
+    get: (index) => fragment.get(start + index) as Y.XmlElement,
+    slice: (a, b) => fragment.slice(start + a, start + b) as Y.XmlElement[],
+    delete: (index, length) => fragment.delete(start + index, length),
+    insert: (index, content) => fragment.insert(start + index, content),
+  }
+}
+
+/**
+ * Writes the local change `prev` -> `next` into `fragment`, touching only the top-level blocks
+ * `next` does not share with `prev`. `prev` must be what `fragment` holds (the document last
+ * rendered from it or written to it); when that cannot be shown cheaply, the whole body is
+ * diffed as upstream does.
+ */
+export function writeBlocks(
+  y: Y.Doc,
+  fragment: Y.XmlFragment,
+  prev: PMNode | null,
+  next: PMNode,
+  meta: BindingMeta,
+): void {
+  if (prev === null || fragment.length !== prev.childCount) {
+    updateYFragment(y, fragment, next, meta)
+    return
+  }
+  const oldCount = prev.childCount
+  const newCount = next.childCount
+  let start = 0
+  while (start < oldCount && start < newCount && prev.child(start) === next.child(start)) start++
+  let endOld = oldCount
+  let endNew = newCount
+  while (endOld > start && endNew > start && prev.child(endOld - 1) === next.child(endNew - 1)) {
+    endOld--
+    endNew--
+  }
+  if (start === endOld && start === endNew) return
+  const children = fragment.slice(start, endOld)
+  const inSync = children.every(
+    (type, i) => type instanceof Y.XmlElement && meta.mapping.get(type) === prev.child(start + i),
+  )
+  if (!inSync) {
+    updateYFragment(y, fragment, next, meta)
+    return
+  }
+  const changed: PMNode[] = []
+  for (let i = start; i < endNew; i++) changed.push(next.child(i))
+  const window = windowOf(fragment, start, children as Y.XmlElement[])
+  // A stand-in for the document node holding only the changed blocks: `updateYFragment` reads
+  // `content.content` of it, and sets (harmlessly) a mapping entry for the window, removed below.
+  const part = { content: { content: changed } }
+  const stand = window as unknown as Y.XmlFragment
+  updateYFragment(y, stand, part, meta)
+  meta.mapping.delete(stand)
+  // The document itself: upstream maps the fragment to the latest document.
+  meta.mapping.set(fragment, next)
+}

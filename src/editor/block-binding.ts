@@ -1,0 +1,111 @@
+import Collaboration from '@tiptap/extension-collaboration'
+import type { Node as PMNode } from '@tiptap/pm/model'
+import type { Plugin, Transaction } from '@tiptap/pm/state'
+import type { EditorView } from '@tiptap/pm/view'
+import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
+import { getRelativeSelection, ySyncPluginKey } from '@tiptap/y-tiptap'
+import * as Y from 'yjs'
+import {
+  applyBlocks,
+  currentBlocks,
+  forgetChanged,
+  renderBlocks,
+  writeBlocks,
+} from '../doc/block-sync'
+import { restoreRelativeSelection } from './restore-selection'
+
+// Tiptap's Collaboration with the hot path of y-tiptap's binding replaced (rules BIND-1..5):
+// a remote change rebuilds and replaces only the top-level blocks it touched, a local change
+// writes only the blocks the transaction replaced (src/doc/block-sync.ts). Everything else is
+// y-tiptap 3.0.9 as pinned: the plugin, its state, the view update that calls
+// `_prosemirrorChanged`, undo, carets, snapshots. The patch is three methods of the plugin's
+// ProsemirrorBinding, installed before its view registers the Yjs observer; to drop it when
+// upstream renders incrementally again, use Collaboration itself in create-editor.ts.
+
+interface SyncState {
+  snapshot: unknown
+  prevSnapshot: unknown
+  binding: ProsemirrorBinding
+}
+
+/** Replaces the binding's remote and local paths with the block-level ones. */
+export function installBlockSync(binding: ProsemirrorBinding): void {
+  const b = binding
+  const upstreamTypeChanged = b._typeChanged.bind(b)
+  const upstreamForceRerender = b._forceRerender.bind(b)
+  // The document Yjs holds now, if known: what a local write diffs against. Null forces
+  // upstream's whole-body diff once (after a snapshot, or a render ProseMirror had to fit).
+  let synced: PMNode | null = null
+
+  const view = (): EditorView | null => b.prosemirrorView as EditorView | null
+
+  b._forceRerender = () => {
+    upstreamForceRerender()
+    const v = view()
+    if (v === null) return
+    // Upstream's first render mapped every block; if the view shows exactly those, Yjs holds it.
+    const blocks = currentBlocks(b.type, v.state.schema, b)
+    const doc = v.state.doc
+    const same = doc.childCount === blocks.length && blocks.every((n, i) => doc.child(i) === n)
+    synced = same ? doc : null
+  }
+
+  b._observeFunction = (
+    events: Y.YEvent<Y.AbstractType<unknown>>[],
+    transaction: Y.Transaction,
+  ) => {
+    const v = view()
+    if (v === null) return
+    const state = ySyncPluginKey.getState(v.state) as SyncState
+    if (events.length === 0 || state.snapshot != null || state.prevSnapshot != null) {
+      synced = null
+      upstreamTypeChanged(events, transaction)
+      return
+    }
+    b.mux(() => {
+      forgetChanged(b, transaction)
+      const oldDoc = v.state.doc
+      const change = renderBlocks(b.type, v.state.schema, b, oldDoc)
+      const tr = b._tr as Transaction
+      const kept = change === null || applyBlocks(tr, change)
+      restoreRelativeSelection(tr, b.beforeTransactionSelection, b, oldDoc)
+      tr.setMeta(ySyncPluginKey, {
+        isChangeOrigin: true,
+        isUndoRedoOperation: transaction.origin instanceof Y.UndoManager,
+      })
+      if (b.beforeTransactionSelection !== null && b._isLocalCursorInView()) tr.scrollIntoView()
+      synced = kept ? tr.doc : null
+      v.dispatch(tr)
+    })
+  }
+
+  b._prosemirrorChanged = (doc: PMNode) => {
+    const v = view()
+    b.doc.transact(() => {
+      if (doc !== synced) writeBlocks(b.doc, b.type, synced, doc, b)
+      if (v !== null) b.beforeTransactionSelection = getRelativeSelection(b, v.state)
+    }, ySyncPluginKey)
+    synced = doc
+  }
+}
+
+function withBlockSync(plugin: Plugin): Plugin {
+  const upstreamView = plugin.spec.view
+  if (upstreamView === undefined) throw new Error('block-binding: y-tiptap sync plugin has no view')
+  // The view registers the binding's observer (`_observeFunction`), so patch before it runs.
+  plugin.spec.view = (view: EditorView) => {
+    const state = ySyncPluginKey.getState(view.state) as SyncState
+    installBlockSync(state.binding)
+    return upstreamView(view)
+  }
+  return plugin
+}
+
+/** Tiptap's Collaboration extension on the block-level binding. */
+export const BlockCollaboration = Collaboration.extend({
+  addProseMirrorPlugins() {
+    return (this.parent?.() ?? []).map((plugin) =>
+      plugin.spec.key === ySyncPluginKey ? withBlockSync(plugin) : plugin,
+    )
+  },
+})

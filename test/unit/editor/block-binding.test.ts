@@ -1,0 +1,324 @@
+// @vitest-environment jsdom
+import type { Editor } from '@tiptap/core'
+import type { Node as PMNode } from '@tiptap/pm/model'
+import { TextSelection } from '@tiptap/pm/state'
+import { Transform } from '@tiptap/pm/transform'
+import type { DecorationSet } from '@tiptap/pm/view'
+import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
+import {
+  absolutePositionToRelativePosition,
+  yCursorPluginKey,
+  yXmlFragmentToProseMirrorRootNode,
+  ySyncPluginKey,
+} from '@tiptap/y-tiptap'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { bodyOf, createDoc } from '../../../src/doc/model'
+import { readBody, writeBody } from '../../../src/doc/pm-bridge'
+import { createEditor } from '../../../src/editor/create-editor'
+import { documentSchema } from '../../../src/editor/extensions'
+import { randomEdit } from '../../helpers/pm-ops'
+import { createRng } from '../../helpers/random'
+
+// The editor's block-level binding (src/editor/block-binding.ts, src/doc/block-sync.ts), driven
+// through the real editor (Tiptap in jsdom) with peers exchanging Yjs updates by hand.
+
+const schema = documentSchema()
+const editors: Editor[] = []
+
+afterEach(() => {
+  for (const editor of editors.splice(0)) editor.destroy()
+})
+
+interface Peer {
+  doc: Y.Doc
+  editor: Editor
+  awareness: Awareness
+}
+
+function peer(clientID: number): Peer {
+  const doc = createDoc()
+  doc.clientID = clientID
+  const awareness = new Awareness(doc)
+  const editor = createEditor({
+    element: document.createElement('div'),
+    doc,
+    awareness,
+    user: { name: `peer ${clientID}`, color: '#336699' },
+  })
+  editors.push(editor)
+  return { doc, editor, awareness }
+}
+
+function sync(a: Y.Doc, b: Y.Doc): void {
+  Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)))
+  Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)))
+}
+
+const p = (text: string): PMNode => schema.node('paragraph', null, text ? schema.text(text) : [])
+
+/** A document of `n` paragraphs "line 0" .. "line n-1", written by a headless peer. */
+function seeded(n: number): Y.Doc {
+  const doc = createDoc()
+  doc.clientID = 1
+  const start = readBody(doc, schema)
+  writeBody(
+    doc,
+    schema,
+    start.type.create(
+      null,
+      Array.from({ length: n }, (_, i) => p(`line ${i}`)),
+    ),
+  )
+  return doc
+}
+
+/** Applies `next` to the editor as ProseMirror would: one replace of the range that differs. */
+function applyAsEdit(editor: Editor, next: PMNode): void {
+  const doc = editor.state.doc
+  const start = doc.content.findDiffStart(next.content)
+  if (start === null) return
+  const end = doc.content.findDiffEnd(next.content)
+  if (end === null) return
+  let { a: endA, b: endB } = end
+  const overlap = start - Math.min(endA, endB)
+  if (overlap > 0) {
+    endA += overlap
+    endB += overlap
+  }
+  editor.view.dispatch(editor.state.tr.replace(start, endA, next.slice(start, endB)))
+}
+
+/** What the body renders to from scratch; an editor shows an empty body as one paragraph. */
+function fresh(doc: Y.Doc): PMNode {
+  const node = yXmlFragmentToProseMirrorRootNode(bodyOf(doc), schema)
+  return node.childCount === 0 ? (schema.topNodeType.createAndFill() as PMNode) : node
+}
+
+/** Every top-level block index whose node is not the very same object in `before`. */
+function rebuiltBlocks(before: PMNode, after: PMNode): number[] {
+  const out: number[] = []
+  for (let i = 0; i < after.childCount; i++) {
+    if (i >= before.childCount || after.child(i) !== before.child(i)) out.push(i)
+  }
+  return out
+}
+
+describe('block binding: remote changes', () => {
+  it('[BIND-1] a remote change in block k rebuilds block k only, in one replace of its range', () => {
+    const a = seeded(60)
+    const b = peer(2)
+    sync(a, b.doc)
+    const before = b.editor.state.doc
+    expect(before.childCount).toBe(60)
+    const steps: { from: number; to: number }[] = []
+    b.editor.on('transaction', ({ transaction }) => {
+      const meta = transaction.getMeta(ySyncPluginKey) as { isChangeOrigin?: boolean } | undefined
+      if (meta?.isChangeOrigin) {
+        for (const step of transaction.steps) steps.push(rangeOf(step))
+      }
+    })
+    const body = readBody(a, schema)
+    const k = 37
+    let pos = 0
+    for (let i = 0; i < k; i++) pos += body.child(i).nodeSize
+    writeBody(a, schema, new Transform(body).insert(pos + 3, schema.text('!')).doc)
+    sync(a, b.doc)
+    const after = b.editor.state.doc
+    expect(after.child(k).textContent).toBe('li!ne 37')
+    expect(rebuiltBlocks(before, after)).toEqual([k])
+    expect(steps).toEqual([{ from: pos, to: pos + before.child(k).nodeSize }])
+  })
+
+  it('[BIND-2] nodes a remote change did not touch keep their identity, inside a changed block too', () => {
+    const a = seeded(3)
+    const body = readBody(a, schema)
+    const list = schema.node('bulletList', null, [
+      schema.node('listItem', null, [p('one')]),
+      schema.node('listItem', null, [p('two')]),
+      schema.node('listItem', null, [p('three')]),
+    ])
+    writeBody(a, schema, body.type.create(null, [body.child(0), list, body.child(2)]))
+    const b = peer(2)
+    sync(a, b.doc)
+    const before = b.editor.state.doc
+    const listBefore = before.child(1)
+    // A edits the second item.
+    const withList = readBody(a, schema)
+    const itemTwo = before.child(0).nodeSize + 1 + listBefore.child(0).nodeSize + 2
+    writeBody(a, schema, new Transform(withList).insert(itemTwo + 3, schema.text('2')).doc)
+    sync(a, b.doc)
+    const after = b.editor.state.doc
+    expect(after.child(1).child(1).textContent).toBe('two2')
+    expect(rebuiltBlocks(before, after)).toEqual([1])
+    expect(after.child(1).child(0)).toBe(listBefore.child(0))
+    expect(after.child(1).child(2)).toBe(listBefore.child(2))
+  })
+
+  it('[BIND-3] marks, lists, nesting, splits and joins from a peer render as Yjs holds them', () => {
+    const a = seeded(4)
+    const b = peer(2)
+    sync(a, b.doc)
+    const edits: ((doc: PMNode) => PMNode)[] = [
+      (d) => new Transform(d).addMark(2, 6, schema.marks['bold']!.create()).doc,
+      (d) => new Transform(d).split(4).doc, // split "line 0"
+      (d) => new Transform(d).join(d.child(0).nodeSize).doc, // join it again
+      (d) => {
+        const tr = new Transform(d)
+        const range = tr.doc.resolve(d.child(0).nodeSize + 1).blockRange()!
+        tr.wrap(range, [{ type: schema.nodes['bulletList']! }, { type: schema.nodes['listItem']! }])
+        return tr.doc
+      },
+      (d) => new Transform(d).setBlockType(1, 2, schema.nodes['heading']!, { level: 2 }).doc,
+      (d) =>
+        new Transform(d).delete(d.child(0).nodeSize, d.child(0).nodeSize + d.child(1).nodeSize).doc,
+    ]
+    for (const edit of edits) {
+      writeBody(a, schema, edit(readBody(a, schema)))
+      sync(a, b.doc)
+      expect(b.editor.state.doc.toJSON()).toEqual(readBody(a, schema).toJSON())
+      expect(b.editor.state.doc.toJSON()).toEqual(fresh(b.doc).toJSON())
+    }
+  })
+
+  it('[BIND-5] a block moved by a peer keeps the local caret in its paragraph (drag and drop)', () => {
+    const a = seeded(0)
+    writeBody(a, schema, readBody(a, schema).type.create(null, [p('hello'), p('block')]))
+    const b = peer(2)
+    sync(a, b.doc)
+    const caret = 1 + 'hello'.length
+    b.editor.view.dispatch(
+      b.editor.state.tr.setSelection(TextSelection.create(b.editor.state.doc, caret)),
+    )
+    const body = readBody(a, schema)
+    const moved = body.child(1)
+    const start = body.child(0).nodeSize
+    writeBody(
+      a,
+      schema,
+      new Transform(body).delete(start, start + moved.nodeSize).insert(0, moved).doc,
+    )
+    sync(a, b.doc)
+    expect(b.editor.state.doc.child(0).textContent).toBe('block')
+    expect(b.editor.state.selection.anchor).toBe(caret + moved.nodeSize)
+  })
+
+  it('[BIND-5] a remote caret stays where it types after a local block move', () => {
+    const b = peer(2)
+    b.editor.commands.setContent('<p>hello</p><p>block</p>')
+    const caret = 1 + 'hello'.length
+    const { binding } = ySyncPluginKey.getState(b.editor.state) as {
+      binding: ProsemirrorBinding
+    }
+    const remote = 99
+    const publish = (pos: number): void => {
+      const rel: unknown = absolutePositionToRelativePosition(pos, binding.type, binding.mapping)
+      b.awareness.states.set(remote, {
+        user: { name: 'r', color: '#ff0000' },
+        cursor: { anchor: rel, head: rel },
+      })
+      b.editor.view.dispatch(
+        b.editor.state.tr.setMeta(yCursorPluginKey, { awarenessUpdated: true }),
+      )
+    }
+    publish(caret)
+    const doc = b.editor.state.doc
+    const moved = doc.child(1)
+    const start = doc.child(0).nodeSize
+    b.editor.view.dispatch(b.editor.state.tr.delete(start, start + moved.nodeSize).insert(0, moved))
+    const expected = caret + moved.nodeSize
+    publish(expected)
+    const decorations = (yCursorPluginKey.getState(b.editor.state) as DecorationSet).find(
+      0,
+      b.editor.state.doc.content.size,
+    )
+    const widget = decorations.find((d) => (d.spec as { side?: number }).side === 10)
+    expect(widget?.from).toBe(expected)
+  })
+})
+
+describe('block binding: local changes', () => {
+  it('[BIND-4] a keystroke writes only the block it changed', () => {
+    const a = seeded(60)
+    const b = peer(2)
+    sync(a, b.doc)
+    const body = bodyOf(b.doc)
+    const target = body.get(30)
+    let changed: Y.AbstractType<unknown>[] = []
+    b.doc.on('afterTransaction', (tr: Y.Transaction) => {
+      changed = [...tr.changedParentTypes.keys()] as Y.AbstractType<unknown>[]
+    })
+    let pos = 0
+    for (let i = 0; i < 30; i++) pos += b.editor.state.doc.child(i).nodeSize
+    b.editor.view.dispatch(b.editor.state.tr.insertText('x', pos + 2))
+    // The body (its child changed below it), the paragraph, and the paragraph's text.
+    expect(changed).toContain(target)
+    expect(changed.filter((t) => t !== body && t !== target && t.parent !== target)).toEqual([])
+    expect(fresh(b.doc).child(30).textContent).toBe('lxine 30')
+  })
+
+  it('[BIND-4] splits, joins and moves typed locally reach Yjs exactly', () => {
+    const b = peer(2)
+    b.editor.commands.setContent(
+      '<p>one two</p><ul><li><p>a</p></li><li><p>b</p></li></ul><p>end</p>',
+    )
+    const check = (): void => expect(b.editor.state.doc.toJSON()).toEqual(fresh(b.doc).toJSON())
+    check()
+    b.editor.view.dispatch(b.editor.state.tr.split(4)) // split "one two"
+    check()
+    b.editor.view.dispatch(b.editor.state.tr.join(b.editor.state.doc.child(0).nodeSize)) // join
+    check()
+    b.editor.commands.setTextSelection(b.editor.state.doc.content.size - 2)
+    b.editor.commands.toggleBold()
+    b.editor.commands.insertContent('bold')
+    check()
+    const doc = b.editor.state.doc
+    const last = doc.child(doc.childCount - 1)
+    b.editor.view.dispatch(
+      b.editor.state.tr.delete(doc.content.size - last.nodeSize, doc.content.size).insert(0, last),
+    )
+    check()
+  })
+})
+
+describe('block binding: random edits on two editors', () => {
+  it('[BIND-3] [BIND-4] every editor shows what its Yjs body holds, and both converge', () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const rng = createRng(seed)
+      const peers = [peer(10 + seed * 2), peer(11 + seed * 2)]
+      for (let op = 0; op < 80; op++) {
+        const who = peers[rng.int(2)]!
+        const { next } = randomEdit(rng, who.editor.state.doc, { maxSize: 400 })
+        if (next !== null) {
+          try {
+            next.check()
+            applyAsEdit(who.editor, next)
+          } catch {
+            // an edit the schema refuses is not one an editor would make
+          }
+        }
+        if (rng.chance(0.3)) sync(peers[0]!.doc, peers[1]!.doc)
+        for (const { editor, doc } of peers) {
+          expect(editor.state.doc.toJSON(), `seed ${seed} op ${op}`).toEqual(fresh(doc).toJSON())
+        }
+      }
+      sync(peers[0]!.doc, peers[1]!.doc)
+      expect(peers[0]!.editor.state.doc.toJSON(), `seed ${seed}`).toEqual(
+        peers[1]!.editor.state.doc.toJSON(),
+      )
+      for (const editor of editors.splice(0)) editor.destroy()
+    }
+  }, 120_000)
+})
+
+function rangeOf(step: { getMap(): { forEach(f: (a: number, b: number) => void): void } }): {
+  from: number
+  to: number
+} {
+  let out = { from: -1, to: -1 }
+  step.getMap().forEach((from, to) => {
+    out = { from, to }
+  })
+  return out
+}
