@@ -3,7 +3,7 @@ import type { BackupEntry } from '../backup/format'
 import type { DocumentCatalog } from '../doc/catalog'
 import { deriveRoomKeys } from '../share/derive'
 import type { DocAddress } from '../share/link'
-import { appendRow, claimStore, countRows, openStore, readRows } from './idb-store'
+import { indexedDbStorage } from './idb-store'
 import { databaseName } from './local'
 
 // Backup and restore of the whole browser, the storage half (rules BACKUP-1, BACKUP-4, BACKUP-5):
@@ -32,15 +32,15 @@ export interface RestoreReport {
 /** The whole local state of one document, as a Yjs V2 update (empty when none is stored). */
 export async function readStoredState(address: DocAddress): Promise<Uint8Array> {
   const doc = new Y.Doc()
-  const db = await openStore(databaseName(address.docId))
+  const store = await indexedDbStorage.open(databaseName(address.docId))
   try {
     // The list's address owns the store; a store owned by another address is not this document.
-    if ((await claimStore(db, deriveRoomKeys(address).topic)) === 'claimed') {
-      await readRows(db, doc, null)
+    if ((await store.claim(deriveRoomKeys(address).topic)) === 'claimed') {
+      await store.read(doc, null)
     }
     return Y.encodeStateAsUpdateV2(doc)
   } finally {
-    db.close()
+    store.close()
     doc.destroy()
   }
 }
@@ -78,17 +78,17 @@ async function restoreOne(
   if (update === null) return 'unreadable-state'
   let held: boolean
   try {
-    const db = await openStore(databaseName(entry.docId))
+    const store = await indexedDbStorage.open(databaseName(entry.docId))
     try {
-      if ((await claimStore(db, deriveRoomKeys(entry).topic)) === 'mismatch') {
+      if ((await store.claim(deriveRoomKeys(entry).topic)) === 'mismatch') {
         return 'other-document'
       }
-      held = (await countRows(db)) > 0
+      held = (await store.count()) > 0
       // One more row: the next open merges it with what is there (Yjs merges are safe for any
       // two states of one document) and compacts.
-      await appendRow(db, update)
+      await store.append(update)
     } finally {
-      db.close()
+      store.close()
     }
   } catch {
     return 'storage-failed'
