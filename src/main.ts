@@ -1,6 +1,6 @@
 import { DocumentCatalog } from './doc/catalog'
 import { UNTITLED } from './doc/title'
-import { shareLink, type DocAddress } from './share/link'
+import { newDocAddress, shareLinkFor, type DocAddress } from './share/link'
 import { collectBackup, restoreBackup } from './sync/backup-store'
 import { removeLocalCopy } from './sync/local'
 import { writeNewLocalCopy } from './sync/new-copy'
@@ -48,16 +48,23 @@ startApp({
   root,
   configurationProblem,
   catalog,
-  openSession: (address) =>
-    openDocumentSession(address, {
+  openSession: (access) =>
+    openDocumentSession(access, {
       signalingUrls,
       storeUrls,
       warn,
-      expectStoredCopy: heldContent(address.docId),
+      expectStoredCopy: access.mode === 'edit' && heldContent(access.docId),
       ...(appConfig.iceServers ? { iceServers: appConfig.iceServers } : {}),
     }),
   removeLocalCopy: (entry) => removeLocalCopy(entry.docId),
-  shareLink: (address) => shareLink(window.location.href, address),
+  shareLink: (hash) => shareLinkFor(window.location.href, hash),
+  newCopy: async (state, title) => {
+    const address = newDocAddress()
+    await writeNewLocalCopy(address, state)
+    catalog.touch(address)
+    catalog.setDerivedTitle(address.docId, title)
+    return address
+  },
   identity: () => identity,
   setIdentity: (next) => {
     identity = next

@@ -3,6 +3,7 @@ import { encodeUtf8 } from 'lib0/string'
 import { digest } from 'lib0/hash/sha256'
 import type { DocAddress } from './link'
 import type { Topic } from './ids'
+import type { ReadKeys } from './keys'
 
 // What the network sees of a document (rules LINK-2, LINK-3). The signaling topic and the
 // y-webrtc password are one-way, domain-separated hashes of the document's id and secret:
@@ -30,5 +31,26 @@ export function deriveRoomKeys(address: DocAddress): RoomKeys {
   return {
     topic: `mp1.${hashLabelled(TOPIC_LABEL, address)}` as Topic,
     password: hashLabelled(PASSWORD_LABEL, address),
+  }
+}
+
+const ROOM_TOPIC_LABEL = 'meshpad/v2/topic'
+const ROOM_PASSWORD_LABEL = 'meshpad/v2/password'
+
+function hashRead(label: string, keys: ReadKeys): string {
+  const secret = toBase64UrlEncoded(keys.readSecret)
+  return toBase64UrlEncoded(digest(encodeUtf8(`${label}\u0000${keys.docId}\u0000${secret}`)))
+}
+
+/**
+ * The room of a document's peers (rules LINK-2, VIEW-2): derived from the read secret, which an
+ * edit link and a view link both yield, so editors and readers meet in one room while the
+ * signaling server still learns neither secret. `deriveRoomKeys` (from the edit secret) remains
+ * the name a local copy is filed under (LINK-7), so copies made before still open.
+ */
+export function deriveRoomKeysFromRead(keys: ReadKeys): RoomKeys {
+  return {
+    topic: `mp2.${hashRead(ROOM_TOPIC_LABEL, keys)}` as Topic,
+    password: hashRead(ROOM_PASSWORD_LABEL, keys),
   }
 }

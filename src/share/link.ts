@@ -10,7 +10,11 @@ export interface DocAddress {
 }
 
 export type ShareLinkErrorReason =
-  'not-a-document-link' | 'malformed-document-id' | 'malformed-secret' | 'trailing-garbage'
+  | 'not-a-document-link'
+  | 'malformed-document-id'
+  | 'malformed-secret'
+  | 'malformed-view-token'
+  | 'trailing-garbage'
 
 export class ShareLinkError extends Error {
   constructor(
@@ -37,10 +41,15 @@ export function documentHash(address: DocAddress): string {
  * No other part of the current URL travels.
  */
 export function shareLink(appUrl: string, address: DocAddress): string {
+  return shareLinkFor(appUrl, documentHash(address))
+}
+
+/** `shareLink` for any hash route: an edit link's or a view link's (VIEW-1). */
+export function shareLinkFor(appUrl: string, hash: string): string {
   const url = new URL(appUrl)
   const signaling = url.searchParams.get('signaling')
   const query = signaling === null ? '' : `?${new URLSearchParams({ signaling }).toString()}`
-  return `${url.origin}${url.pathname}${query}${documentHash(address)}`
+  return `${url.origin}${url.pathname}${query}${hash}`
 }
 
 /**

@@ -20,6 +20,14 @@ export interface DocumentSession {
   readonly status: StatusModel
   /** Resolves once the local copy is loaded (or storage failed and the session runs in memory). */
   readonly loaded: Promise<void>
+  /** False for a view link: the editor is read-only and nothing this tab does is sent. */
+  readonly canEdit: boolean
+  /**
+   * Ends this link (rules MOVE-1..3): a tombstone signed with its write key goes to the peers
+   * here and to every always-on peer. Says how many peers were told and whether an always-on
+   * peer acknowledged. The caller has already carried the content to the new link.
+   */
+  moveAway(): Promise<{ readonly peers: number; readonly stores: boolean }>
   /** The network toggle: pause or resume every replication channel. */
   setNetworkEnabled(enabled: boolean): void
   destroy(): Promise<void>

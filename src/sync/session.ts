@@ -1,11 +1,11 @@
 import { Awareness } from 'y-protocols/awareness'
 import { createDoc } from '../doc/model'
-import { deriveRoomKeys } from '../share/derive'
-import { deriveDocKeys } from '../share/keys'
+import type { DocAccess } from '../share/access'
 import { AlwaysOnGroup } from './always-on/group'
 import { StoreReplicator } from './always-on/replicator'
 import type { SocketFactory } from './always-on/store-link'
-import type { DocAddress } from '../share/link'
+import { sealTombstone } from './always-on/tombstone'
+import { Gate } from './gate/gate'
 import { LocalStore } from './local'
 import { watchRecovery } from './recovery'
 import type { DocumentSession } from './port'
@@ -13,8 +13,10 @@ import { StatusModel } from './status'
 import { WebrtcAdapter, type IceServer } from './webrtc'
 import type { WrtcLike } from './chunked'
 
-// Composition of one open document: a Y.Doc, its awareness, the local store and the WebRTC
-// adapter, all reporting into one status model. The app shell holds only the DocumentSession.
+// Composition of one open document: a Y.Doc, its awareness, the local store, the WebRTC adapter
+// (its gate) and the always-on peers, all reporting into one status model. The app shell holds
+// only the DocumentSession. A view link opens the same composition with read keys: nothing it
+// does can be signed, so nothing it does reaches anyone (GATE-1, STORE-13).
 
 export interface SessionOptions {
   readonly signalingUrls: readonly string[]
@@ -34,35 +36,43 @@ export interface SessionOptions {
   readonly expectStoredCopy?: boolean
 }
 
-export function openDocumentSession(address: DocAddress, options: SessionOptions): DocumentSession {
+export function openDocumentSession(access: DocAccess, options: SessionOptions): DocumentSession {
   const warn = options.warn ?? ((message, error) => console.warn(message, error))
   const doc = createDoc()
   const awareness = new Awareness(doc)
   const status = new StatusModel()
-  const local = new LocalStore(address, doc, status, warn)
+  const moved = (): void => status.update({ moved: true })
+  // A reader's copy is kept in memory only for now: the local store files copies under the edit
+  // link's derivation (LINK-7), which a view link cannot make.
+  const local = access.mode === 'edit' ? new LocalStore(access.address, doc, status, warn) : null
+  if (!local) status.update({ loaded: true })
   const webrtc = new WebrtcAdapter(doc, awareness, status, {
-    keys: deriveRoomKeys(address),
+    keys: access.keys,
     signalingUrls: options.signalingUrls,
     warn,
+    onMoved: moved,
     ...(options.wrtc ? { wrtc: options.wrtc } : {}),
     ...(options.iceServers ? { iceServers: options.iceServers } : {}),
   })
-  // Changes that arrive through y-webrtc (its room is the origin, for WebRTC and BroadcastChannel
-  // alike) or from IndexedDB came from elsewhere; everything else was made in this tab.
+  // Changes that arrive through the gate (WebRTC and other tabs) or from IndexedDB came from
+  // elsewhere; everything else was made in this tab.
   const isRemoteOrigin = (origin: unknown): boolean =>
-    origin === local || (typeof origin === 'object' && origin !== null && 'webrtcConns' in origin)
+    (local !== null && origin === local) || origin instanceof Gate
   const storeUrls = options.storeUrls ?? []
   const alwaysOn =
     storeUrls.length > 0
       ? new AlwaysOnGroup(doc, awareness, status, {
           urls: storeUrls,
-          keys: deriveDocKeys(address),
+          keys: access.keys,
           isRemoteOrigin,
           warn,
+          onMoved: moved,
           ...(options.storeSocket ? { socket: options.storeSocket } : {}),
         })
       : null
-  const stopRecovery = watchRecovery(doc, status, local.loaded, {
+  const report = local ? local.loaded : Promise.resolve(null)
+  const loaded = report.then(() => undefined)
+  const stopRecovery = watchRecovery(doc, status, report, {
     expectStoredCopy: options.expectStoredCopy ?? false,
     sourceOf: (origin) =>
       origin instanceof StoreReplicator
@@ -75,7 +85,7 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
   let networkEnabled = true
   let localLoaded = false
   // After the local copy is in the doc, so the first exchange uploads exactly what the peer lacks.
-  void local.loaded.then(() => {
+  void loaded.then(() => {
     localLoaded = true
     if (networkEnabled && destroyed === null) alwaysOn?.connect()
   })
@@ -83,7 +93,18 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
     doc,
     awareness,
     status,
-    loaded: local.loaded.then(() => undefined),
+    loaded,
+    canEdit: access.mode === 'edit',
+    async moveAway() {
+      if (access.mode !== 'edit') return { peers: 0, stores: false }
+      // Over WebRTC to everyone here now (they tell those who come later), and to every
+      // always-on peer, which then refuses the old keys' writes (MOVE-1..3).
+      webrtc.gate.broadcastEntry(sealTombstone(access.keys))
+      const peers = status.get().peers
+      const stores = alwaysOn ? await alwaysOn.publishTombstone() : false
+      status.update({ moved: true })
+      return { peers, stores }
+    },
     setNetworkEnabled(enabled) {
       networkEnabled = enabled
       if (enabled) {
@@ -100,7 +121,7 @@ export function openDocumentSession(address: DocAddress, options: SessionOptions
         // y-webrtc announces our departure through awareness, so awareness goes last.
         await webrtc.destroy()
         await alwaysOn?.destroy()
-        await local.destroy()
+        await local?.destroy()
         awareness.destroy()
         doc.destroy()
       })()

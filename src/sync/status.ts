@@ -52,6 +52,8 @@ export interface SyncStatus {
   readonly stores: number
   /** People present only through an always-on peer's relay (no direct WebRTC path needed). */
   readonly relayed: number
+  /** A tombstone signed with this link's write key was seen: the document moved (MOVE-4). */
+  readonly moved: boolean
 }
 
 export const INITIAL_STATUS: SyncStatus = {
@@ -65,6 +67,7 @@ export const INITIAL_STATUS: SyncStatus = {
   pinned: 'off',
   stores: 0,
   relayed: 0,
+  moved: false,
 }
 
 export class StatusModel {

@@ -1,30 +1,45 @@
-import type * as Y from 'yjs'
-import type { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { Awareness } from 'y-protocols/awareness'
 import { uuidv4 } from 'lib0/random'
 import { WebrtcProvider } from 'y-webrtc'
-import type { RoomKeys } from '../share/derive'
+import { deriveRoomKeysFromRead, type RoomKeys } from '../share/derive'
+import type { DocKeys, ReadKeys } from '../share/keys'
 import { chunkingWrtc, type ChunkingError, type WrtcLike } from './chunked'
 import { systemClock, type Clock, type IntervalHandle } from './clock'
+import { ed25519Auto, type AsyncEd25519 } from './gate/ed25519'
+import { Gate } from './gate/gate'
+import { TabLink } from './gate/tab-link'
+import { tapRoom, type TappableRoom } from './gate/tap-ywebrtc'
 import { ignoreOwnBroadcasts, type BroadcastRoom } from './own-broadcasts'
 import { SignalingFailover } from './signaling-failover'
 import type { ReplicationAdapter } from './port'
 import type { ConnectionState, StatusModel } from './status'
 
-// Replication over WebRTC (rules SYNC-1, SYNC-2): y-webrtc does the mesh, rooms, signaling and
-// BroadcastChannel between tabs; we hand it the derived topic and password so the signaling
-// server sees neither the secret nor a readable name, and signaling payloads and cross-tab
-// traffic are encrypted. This adapter translates y-webrtc's state into the status model and
-// mends three of its reconnection faults (rule RECON-1) without forking it:
+// Replication over WebRTC (rules SYNC-1, SYNC-2, GATE-1..6): y-webrtc does the mesh, rooms and
+// signaling; we hand it the topic and password derived from the read secret (VIEW-2), so editors
+// and readers meet while the signaling server sees neither secret nor a readable name. y-webrtc
+// replicates only an empty shadow document and awareness: the document itself crosses the data
+// channels (and a BroadcastChannel to other tabs) only through the gate, as signed entries and
+// signed presence, so a peer without the write key changes nothing for anyone. This adapter
+// translates y-webrtc's state into the status model and mends three of its reconnection faults
+// (rule RECON-1) without forking it:
 // - it ignores an announce from a peer id it still holds a (stale) connection entry for, so a
 //   peer that pauses and resumes under the same id can stay cut off: we resume under a new id;
 // - a connection that never completes keeps its entry forever and blocks that peer: a watchdog
 //   destroys entries that have not connected in time, which makes y-webrtc announce again;
-// - pausing removes our awareness state and resuming does not restore it, so our name and caret
-//   would vanish for others: we put it back.
+// - pausing should take our name and caret away at once and resuming bring them back: the gate
+//   sends its pre-signed goodbye, then our state again.
 // It also stops the room re-applying its own BroadcastChannel messages (own-broadcasts.ts).
 
 export interface WebrtcOptions {
-  readonly keys: RoomKeys
+  /** The document's keys: an edit link's (signs and verifies) or a view link's (verifies). */
+  readonly keys: DocKeys | ReadKeys
+  /** The room to meet in; derived from the read keys when absent (unit tests choose their own). */
+  readonly room?: RoomKeys
+  /** Ed25519 for the gate; WebCrypto's when the engine has it, else noble's. */
+  readonly engine?: AsyncEd25519
+  /** A tombstone signed with this document's write key arrived: it moved to a new link. */
+  readonly onMoved?: () => void
   readonly signalingUrls: readonly string[]
   /**
    * The WebRTC implementation: the browser's own by default, `@roamhq/wrtc` in Node. It is
@@ -91,24 +106,41 @@ const STATUS_POLL_MS = 500
 export const CONNECT_DEADLINE_MS = 15_000
 
 export class WebrtcAdapter implements ReplicationAdapter {
+  /** Every change and presence message between this document and its peers passes here. */
+  readonly gate: Gate
   private readonly provider: WebrtcProvider
+  private readonly tabs: TabLink
+  private readonly shadowDoc = new Y.Doc()
+  private readonly shadowAwareness = new Awareness(this.shadowDoc)
   private enabled = true
   private readonly clock: Clock
   private readonly timer: IntervalHandle
   private readonly watched = new Set<SignalingInternals>()
   /** When each pending connection entry was first seen unconnected. */
   private readonly pendingSince = new Map<ConnInternals, number>()
-  private savedLocalState: Record<string, unknown> | null = null
   private transportErrorAt: number | null = null
   private readonly failover: SignalingFailover
 
   constructor(
     doc: Y.Doc,
-    private readonly awareness: Awareness,
+    awareness: Awareness,
     private readonly status: StatusModel,
     options: WebrtcOptions,
   ) {
     this.clock = options.clock ?? systemClock
+    const room = options.room ?? deriveRoomKeysFromRead(options.keys)
+    this.gate = new Gate({
+      doc,
+      awareness,
+      keys: options.keys,
+      engine: options.engine ?? ed25519Auto,
+      warn: options.warn ?? (() => undefined),
+      ...(options.onMoved ? { onMoved: options.onMoved } : {}),
+      now: () => this.clock.now(),
+    })
+    this.tabs = new TabLink(room.topic, this.gate)
+    // The shadow awareness has no state of ours: y-webrtc has nothing to announce or renew.
+    this.shadowAwareness.setLocalState(null)
     this.failover = new SignalingFailover(options.signalingUrls, this.clock)
     const base = options.wrtc ?? browserWrtc()
     const onTransportError = (error: ChunkingError): void => {
@@ -120,18 +152,22 @@ export class WebrtcAdapter implements ReplicationAdapter {
     const peerOpts: { wrtc?: WrtcLike; config?: { iceServers: IceServer[] } } = {}
     if (base) peerOpts.wrtc = chunkingWrtc(base, { onTransportError })
     if (options.iceServers) peerOpts.config = { iceServers: [...options.iceServers] }
-    this.provider = new WebrtcProvider(options.keys.topic, doc, {
+    this.provider = new WebrtcProvider(room.topic, this.shadowDoc, {
       // One server at a time; see signaling-failover.ts for why not all of them.
       signaling: [this.failover.current()],
-      password: options.keys.password,
-      awareness,
+      password: room.password,
+      awareness: this.shadowAwareness,
       peerOpts,
     })
-    // y-webrtc opens (and connects) its room once the key is derived; this runs right after.
+    // y-webrtc opens (and connects) its room once the key is derived; this runs right after,
+    // before any signaling message can make a connection.
     void this.provider.key.then(() => {
-      const room = this.provider.room as unknown as BroadcastRoom | null
-      if (room) ignoreOwnBroadcasts(room)
+      const opened = this.provider.room as unknown as (BroadcastRoom & TappableRoom) | null
+      if (!opened) return
+      ignoreOwnBroadcasts(opened)
+      tapRoom(opened, this.gate)
     })
+    this.tabs.start()
     this.provider.on('peers', this.refresh)
     this.provider.on('synced', this.refresh)
     this.provider.on('status', this.refresh)
@@ -150,9 +186,8 @@ export class WebrtcAdapter implements ReplicationAdapter {
     const room = this.room()
     // A fresh id: peers that still hold a stale entry for the old one will not ignore us.
     if (room) room.peerId = uuidv4()
-    if (this.savedLocalState && this.awareness.getLocalState() === null) {
-      this.awareness.setLocalState(this.savedLocalState)
-    }
+    this.tabs.start()
+    this.gate.presence.announce()
     this.provider.connect()
     this.reviveSignaling()
     this.refresh()
@@ -161,7 +196,8 @@ export class WebrtcAdapter implements ReplicationAdapter {
   disconnect(): void {
     if (!this.enabled) return
     this.enabled = false
-    this.savedLocalState = this.awareness.getLocalState()
+    this.gate.presence.leave()
+    this.tabs.stop()
     this.provider.disconnect()
     this.pendingSince.clear()
     this.refresh()
@@ -182,10 +218,15 @@ export class WebrtcAdapter implements ReplicationAdapter {
       conn.off('connect', this.refresh)
       conn.off('disconnect', this.refresh)
     }
+    // Goodbye first, while the links are still open.
+    this.gate.destroy()
+    this.tabs.stop()
     // y-webrtc's destroy() leaves the provider on the shared signaling socket (keeping it and its
     // doc alive); disconnect() detaches it and closes the socket once nobody uses it.
     this.provider.disconnect()
     this.provider.destroy()
+    this.shadowAwareness.destroy()
+    this.shadowDoc.destroy()
     return Promise.resolve()
   }
 

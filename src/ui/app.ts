@@ -1,6 +1,7 @@
 import type { CatalogEntry, DocumentCatalog } from '../doc/catalog'
 import type { PeerIdentity } from '../editor/create-editor'
-import { parseDocumentHash, ShareLinkError, type DocAddress } from '../share/link'
+import { parseAccessHash, type DocAccess } from '../share/access'
+import { ShareLinkError, type DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
 import type { ImportSource } from '../transfer/import'
 import type { ImportOutcome } from '../transfer/new-document'
@@ -19,9 +20,12 @@ export interface AppDeps {
   /** An unusable start-up setting: shown in place of the app, and nothing opens (SYNC-3). */
   readonly configurationProblem?: ConfigurationProblem | null
   readonly catalog: DocumentCatalog
-  readonly openSession: (address: DocAddress) => DocumentSession
+  readonly openSession: (access: DocAccess) => DocumentSession
   readonly removeLocalCopy: (entry: CatalogEntry) => Promise<void>
-  readonly shareLink: (address: DocAddress) => string
+  /** The full link for a hash route (`#/d/...` or `#/v/...`). */
+  readonly shareLink: (hash: string) => string
+  /** Stores a document carried over to a new link (MOVE-1); no move is offered without it. */
+  readonly newCopy?: (state: Uint8Array, title: string) => Promise<DocAddress>
   readonly identity: () => PeerIdentity
   readonly setIdentity: (identity: PeerIdentity) => void
   /** Imports a file as a new document (rule XFER-5); the home page has no import without it. */
@@ -55,9 +59,9 @@ export function startApp(deps: AppDeps): void {
   const route = async (): Promise<void> => {
     await teardown()
     teardown = () => {}
-    let address: DocAddress | null
+    let access: DocAccess | null
     try {
-      address = parseDocumentHash(window.location.hash)
+      access = parseAccessHash(window.location.hash)
     } catch (error) {
       const message =
         error instanceof ShareLinkError ? error.message : 'This link cannot be opened.'
@@ -72,7 +76,7 @@ export function startApp(deps: AppDeps): void {
       )
       return
     }
-    if (address !== null && deps.catalog.conflicts(address)) {
+    if (access?.mode === 'edit' && deps.catalog.conflicts(access.address)) {
       view.replaceChildren(
         h(
           'main',
@@ -88,7 +92,7 @@ export function startApp(deps: AppDeps): void {
       )
       return
     }
-    if (address === null) {
+    if (access === null) {
       teardown = renderHome(view, {
         catalog: deps.catalog,
         removeLocalCopy: deps.removeLocalCopy,
@@ -98,7 +102,7 @@ export function startApp(deps: AppDeps): void {
         ...(deps.backup ? { backup: deps.backup } : {}),
       })
     } else {
-      teardown = renderDocument(view, address, { ...deps, notify })
+      teardown = renderDocument(view, access, { ...deps, notify, navigate })
     }
   }
   // Routes run one after another: a document's session is destroyed before the next opens, so

@@ -3,7 +3,9 @@ import type { DocumentCatalog } from '../doc/catalog'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
 import { createEditor, type PeerIdentity } from '../editor/create-editor'
-import type { DocAddress } from '../share/link'
+import * as Y from 'yjs'
+import { accessHash, viewHashOf, type DocAccess } from '../share/access'
+import { documentHash, type DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
 import { h } from './dom'
 import { renderExportMenu } from './export-menu'
@@ -22,8 +24,15 @@ import { renderToolbar } from './toolbar'
 
 export interface DocumentViewDeps {
   readonly catalog: DocumentCatalog
-  readonly openSession: (address: DocAddress) => DocumentSession
-  readonly shareLink: (address: DocAddress) => string
+  readonly openSession: (access: DocAccess) => DocumentSession
+  /** The full link for a hash route (`#/d/...` or `#/v/...`). */
+  readonly shareLink: (hash: string) => string
+  /**
+   * Stores a new document holding `state` (MOVE-1: content and history carried over) and lists
+   * it under `title`; resolves to its address. No move is offered without it.
+   */
+  readonly newCopy?: (state: Uint8Array, title: string) => Promise<DocAddress>
+  readonly navigate: (hash: string) => void
   readonly identity: () => PeerIdentity
   readonly setIdentity: (identity: PeerIdentity) => void
   readonly notify: (message: string) => void
@@ -34,17 +43,32 @@ const TITLE_DEBOUNCE_MS = 400
 
 export function renderDocument(
   root: HTMLElement,
-  address: DocAddress,
+  access: DocAccess,
   deps: DocumentViewDeps,
 ): () => Promise<void> {
-  deps.catalog.touch(address)
-  const session = deps.openSession(address)
+  // A view link is not listed: the list's entries are edit links (VIEW-5).
+  if (access.mode === 'edit') deps.catalog.touch(access.address)
+  const docId = access.docId
+  const session = deps.openSession(access)
   let editor: Editor | null = null
   let disposed = false
   const cleanups: (() => void)[] = []
 
   const statusBar = createStatusBar((enable) => session.setNetworkEnabled(enable))
   cleanups.push(session.status.subscribe((status) => statusBar.render(status)))
+  // Editing is offered only with an edit link, and ends when the document moved (MOVE-4).
+  const canEdit = (): boolean => session.canEdit && !session.status.get().moved
+  const movedNotice = h(
+    'div',
+    { class: 'moved-notice', 'data-testid': 'moved-notice', role: 'alert', hidden: true },
+    'This document moved to a new link. Ask the person who shared it with you for the new link: changes made here no longer reach anyone.',
+  )
+  const showMoved = (): void => {
+    if (!session.status.get().moved || !movedNotice.hidden) return
+    movedNotice.hidden = false
+    editor?.setEditable(false)
+  }
+  cleanups.push(session.status.subscribe(showMoved))
 
   const nameInput = h('input', {
     class: 'user-name',
@@ -83,20 +107,40 @@ export function renderDocument(
     separateUndoStep: () => {
       if (editor) separateUndoStep(editor)
     },
+    canEdit,
   })
   cleanups.push(() => history.destroy())
-  const autoVersions = new AutoVersions(session.doc, { nameOf })
-  // The last editor leaving saves one (rule VERSION-1); with others here, they will.
-  const leaveVersion = (): void => {
-    const status = session.status.get()
-    autoVersions.leave(status.peers === 0 && status.relayed === 0)
+  // Versions are changes to the document: a reader makes none (VIEW-4).
+  if (session.canEdit) {
+    const autoVersions = new AutoVersions(session.doc, { nameOf })
+    // The last editor leaving saves one (rule VERSION-1); with others here, they will.
+    const leaveVersion = (): void => {
+      const status = session.status.get()
+      if (!status.moved) autoVersions.leave(status.peers === 0 && status.relayed === 0)
+    }
+    window.addEventListener('pagehide', leaveVersion)
+    cleanups.push(() => {
+      window.removeEventListener('pagehide', leaveVersion)
+      leaveVersion()
+      autoVersions.destroy()
+    })
   }
-  window.addEventListener('pagehide', leaveVersion)
-  cleanups.push(() => {
-    window.removeEventListener('pagehide', leaveVersion)
-    leaveVersion()
-    autoVersions.destroy()
-  })
+  const title = (): string =>
+    deps.catalog.get(docId)?.customTitle ?? deriveTitle(bodyOf(session.doc))
+  const newCopy = deps.newCopy
+  const moveToNewLink =
+    session.canEdit && newCopy
+      ? async (): Promise<void> => {
+          const next = await newCopy(Y.encodeStateAsUpdate(session.doc), title())
+          const told = await session.moveAway()
+          deps.notify(
+            told.stores || told.peers > 0
+              ? 'Moved. Share the new link: the old one no longer takes changes.'
+              : 'Moved. No always-on peer confirmed the old link’s end yet; share the new link.',
+          )
+          deps.navigate(documentHash(next))
+        }
+      : undefined
   const editorHost = h('div', { class: 'editor-host' }, h('p', { class: 'loading' }, 'Opening…'))
   const toolbarHost = h('div', { class: 'toolbar-host' })
 
@@ -108,14 +152,18 @@ export function renderDocument(
         'header',
         { class: 'doc-header' },
         h('a', { href: '#/', class: 'home-link', 'data-testid': 'home-link' }, '← Documents'),
-        renderSharePanel(deps.shareLink(address), deps.notify),
+        renderSharePanel({
+          editLink: access.mode === 'edit' ? deps.shareLink(accessHash(access)) : null,
+          viewLink: deps.shareLink(viewHashOf(access)),
+          notify: deps.notify,
+          ...(moveToNewLink ? { moveToNewLink } : {}),
+        }),
         renderExportMenu({
           editor: () => editor,
           doc: session.doc,
           // A local rename wins; otherwise the title of the text as it is now (the catalog's
           // derived title trails typing by the title debounce).
-          title: () =>
-            deps.catalog.get(address.docId)?.customTitle ?? deriveTitle(bodyOf(session.doc)),
+          title,
           notify: deps.notify,
         }),
         history.buttons,
@@ -123,6 +171,7 @@ export function renderDocument(
         peers.element,
       ),
       statusBar.problem,
+      movedNotice,
       toolbarHost,
       h('div', { class: 'doc-body' }, editorHost, history.panel),
       statusBar.element,
@@ -132,7 +181,8 @@ export function renderDocument(
   let titleTimer: ReturnType<typeof setTimeout> | undefined
   const saveTitle = (): void => {
     titleTimer = undefined
-    deps.catalog.setDerivedTitle(address.docId, deriveTitle(bodyOf(session.doc)))
+    if (access.mode === 'edit')
+      deps.catalog.setDerivedTitle(docId, deriveTitle(bodyOf(session.doc)))
   }
   const updateTitle = (): void => {
     clearTimeout(titleTimer)
@@ -161,11 +211,13 @@ export function renderDocument(
       doc: session.doc,
       awareness: session.awareness,
       user: deps.identity(),
+      editable: canEdit(),
     })
     editor = created
     toolbarHost.replaceChildren(renderToolbar(created, deps.notify))
     updateTitle()
     created.commands.focus('start')
+    showMoved()
   })
 
   return async () => {

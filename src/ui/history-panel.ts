@@ -30,6 +30,8 @@ export interface HistoryDeps {
   readonly today: () => PMNode | null
   /** Closes the editor's current undo step, so that a restore is one step of its own. */
   readonly separateUndoStep: () => void
+  /** A view link (VIEW-4): versions can be looked at, not saved, named or restored. */
+  readonly canEdit: () => boolean
 }
 
 const schema = documentSchema()
@@ -119,6 +121,7 @@ export function renderHistory(deps: HistoryDeps): {
   }
 
   const restore = (id: string): void => {
+    if (!deps.canEdit()) return
     const update = restoreUpdate(deps.doc, id)
     if (update === null) {
       deps.notify('The document is already the same as this version.')
@@ -140,8 +143,11 @@ export function renderHistory(deps: HistoryDeps): {
       placeholder: 'Add a name',
       maxlength: 100,
       value: info.name,
+      ...(deps.canEdit() ? {} : { readonly: true }),
     })
-    name.addEventListener('change', () => renameVersion(deps.doc, info.id, name.value.trim()))
+    name.addEventListener('change', () => {
+      if (deps.canEdit()) renameVersion(deps.doc, info.id, name.value.trim())
+    })
     const authors = info.authors.length > 0 ? `by ${info.authors.join(', ')}` : ''
     return h(
       'li',
@@ -166,7 +172,12 @@ export function renderHistory(deps: HistoryDeps): {
       name,
       h(
         'button',
-        { type: 'button', 'data-testid': 'restore-version', onclick: () => restore(info.id) },
+        {
+          type: 'button',
+          'data-testid': 'restore-version',
+          ...(deps.canEdit() ? {} : { disabled: true }),
+          onclick: () => restore(info.id),
+        },
         'Restore',
       ),
     )
@@ -193,7 +204,9 @@ export function renderHistory(deps: HistoryDeps): {
       type: 'button',
       'data-testid': 'save-version',
       title: 'Save a version of the document as it is now',
+      ...(deps.canEdit() ? {} : { hidden: true }),
       onclick: () => {
+        if (!deps.canEdit()) return
         if (!changedSinceLastVersion(deps.doc) && listVersions(deps.doc).length > 0) {
           deps.notify('Nothing changed since the last version.')
           return

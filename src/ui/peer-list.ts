@@ -1,26 +1,29 @@
 import type { Awareness } from 'y-protocols/awareness'
 import { h } from './dom'
 
-// Who is here (rule AWARE-3): everyone whose awareness state we hold, with their name and
-// colour. Names come from peers, so they are treated as untrusted text (textContent only) and
-// colours are checked before use.
+// Who is here (rules AWARE-3, PRESENCE-3): everyone whose awareness state we hold, with their
+// name and colour, and "viewer" for those whose session carries no proof of the write key (the
+// role is set by this browser's presence check, never taken from what a peer claims). Names come
+// from peers, so they are treated as untrusted text (textContent only) and colours are checked.
 
 const COLOR = /^#[0-9a-f]{6}$/i
 
 interface RemoteUser {
   readonly name: string
   readonly color: string
+  readonly viewer: boolean
 }
 
 function usersOf(awareness: Awareness): RemoteUser[] {
   const users: RemoteUser[] = []
   for (const [clientId, state] of awareness.getStates()) {
     if (clientId === awareness.clientID) continue
-    const user = (state as { user?: { name?: unknown; color?: unknown } }).user
+    const { user, role } = state as { user?: { name?: unknown; color?: unknown }; role?: unknown }
     if (!user || typeof user.name !== 'string') continue
     users.push({
       name: user.name.slice(0, 40) || 'Anonymous',
       color: typeof user.color === 'string' && COLOR.test(user.color) ? user.color : '#868e96',
+      viewer: role === 'viewer',
     })
   }
   return users.sort((a, b) => a.name.localeCompare(b.name))
@@ -42,9 +45,17 @@ export function renderPeerList(awareness: Awareness): { element: HTMLElement; de
       ...users.map((user) =>
         h(
           'li',
-          { class: 'peer', 'data-testid': 'peer', title: user.name },
+          {
+            class: 'peer',
+            'data-testid': 'peer',
+            'data-role': user.viewer ? 'viewer' : 'editor',
+            title: user.viewer ? `${user.name} (can view)` : user.name,
+          },
           h('span', { class: 'peer-dot', style: `background:${user.color}` }),
           user.name,
+          user.viewer
+            ? h('span', { class: 'peer-role', 'data-testid': 'peer-role' }, ' viewer')
+            : null,
         ),
       ),
     )

@@ -55,10 +55,12 @@ export function renderToolbar(editor: Editor, notify: (message: string) => void)
     scheduled = false
     for (const { command, button } of buttons) {
       if (command.isActive) setAttr(button, 'aria-pressed', String(command.isActive(editor)))
-      const enabled = command.canRun ? command.canRun(editor) : editor.isEditable
+      // A view link or a moved document (VIEW-4, MOVE-4): nothing edits, undo included.
+      const enabled = editor.isEditable && (command.canRun ? command.canRun(editor) : true)
       button.disabled = !enabled
     }
     setAttr(link, 'aria-pressed', String(editor.isActive('link')))
+    link.disabled = !editor.isEditable
   }
   const schedule = (): void => {
     if (scheduled) return
@@ -67,6 +69,8 @@ export function renderToolbar(editor: Editor, notify: (message: string) => void)
   }
   editor.on('transaction', schedule)
   editor.on('selectionUpdate', schedule)
+  // setEditable emits 'update' (not a transaction): the buttons follow.
+  editor.on('update', schedule)
   refresh()
 
   const groups = ['history', 'marks', 'blocks', 'insert'] as const

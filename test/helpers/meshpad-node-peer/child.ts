@@ -17,13 +17,12 @@ import type {
 
 Object.assign(globalThis, { WebSocket: NodeWebSocket })
 
-const [Y, { Awareness }, model, link, derive, status, webrtc, ydoc, trace, { default: wrtc }] =
+const [Y, { Awareness }, model, access, status, webrtc, ydoc, trace, { default: wrtc }] =
   await Promise.all([
     import('yjs'),
     import('y-protocols/awareness'),
     import('../../../src/doc/model.js'),
-    import('../../../src/share/link.js'),
-    import('../../../src/share/derive.js'),
+    import('../../../src/share/access.js'),
     import('../../../src/sync/status.js'),
     import('../../../src/sync/webrtc.js'),
     import('../../../bench/lib/ydoc.js'),
@@ -49,14 +48,14 @@ function requirePeer(): Peer {
 
 function init(options: MeshpadPeerInit): void {
   if (peer !== null) throw new Error('peer already initialised')
-  const address = link.parseDocumentHash(options.link)
-  if (address === null) throw new Error(`not a document link: ${options.link}`)
+  const opened = access.parseAccessHash(options.link)
+  if (opened === null) throw new Error(`not a document link: ${options.link}`)
   const doc = model.createDoc()
   const awareness = new Awareness(doc)
   awareness.setLocalStateField('user', { name: 'node peer', color: '#1971c2' })
   const statusModel = new status.StatusModel()
   const adapter = new webrtc.WebrtcAdapter(doc, awareness, statusModel, {
-    keys: derive.deriveRoomKeys(address),
+    keys: opened.keys,
     signalingUrls: options.signalingUrls,
     wrtc,
     warn: (message, error) => console.error(`[meshpad-node-peer] ${message}`, error ?? ''),

@@ -9,6 +9,8 @@ import * as Y from 'yjs'
 import { WebSocket as NodeWebSocket } from 'ws'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Topic } from '../../../src/share/ids'
+import { deriveDocKeys } from '../../../src/share/keys'
+import { newDocAddress } from '../../../src/share/link'
 import type { WrtcLike } from '../../../src/sync/chunked'
 import { FAILOVER_AFTER_MS } from '../../../src/sync/signaling-failover'
 import { StatusModel } from '../../../src/sync/status'
@@ -29,14 +31,18 @@ afterEach(async () => {
 })
 
 let rooms = 0
-function openAdapter(options: Omit<WebrtcOptions, 'keys'>, password = 'not-a-real-password') {
+function openAdapter(
+  options: Omit<WebrtcOptions, 'keys' | 'room'>,
+  password = 'not-a-real-password',
+) {
   const topic = `webrtc-timers-${process.pid}-${++rooms}` as Topic
   const doc = new Y.Doc()
   const awareness = new Awareness(doc)
   const status = new StatusModel()
   const adapter = new WebrtcAdapter(doc, awareness, status, {
     ...options,
-    keys: { topic, password },
+    keys: deriveDocKeys(newDocAddress()),
+    room: { topic, password },
   })
   cleanups.push(async () => {
     await adapter.destroy()
