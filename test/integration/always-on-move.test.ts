@@ -247,6 +247,34 @@ describe('always-on peers: moving to a new link', () => {
     expect(stored).toMatchObject({ head: tombstone.seq, updates: [] })
   })
 
+  it('[MOVE-5] [STORE-12] a tombstone heard from one always-on peer is given to the others', async () => {
+    const [first, second] = [await serve(tempDir()), await serve(tempDir())]
+    const address = newDocAddress()
+    const keys = deriveDocKeys(address)
+    // The mover reaches only the first peer; an editor on the old link keeps it on both.
+    const mover = client(first, address)
+    const told: number[] = []
+    const editor = storeClient([storeUrlOf(first.url), storeUrlOf(second.url)], address, {
+      onMoved: (at) => told.push(at),
+    })
+    clients.push(editor)
+    mover.text.insert(0, 'Kept twice. ')
+    await waitFor('editor has it', () => editor.text.toString() === 'Kept twice. ')
+    await waitFor('editor on both peers', () => editor.status.get().stores === 2)
+    expect(await mover.group.publishTombstone()).toBe(true)
+    await waitFor('editor told', () => told.length === 1)
+    // The second peer got the same signed tombstone from the editor, and now refuses the old keys.
+    await waitFor('second peer ended', async () => {
+      const read = await second.store!.read(keys.storeTopic, { snapshotId: null, since: 0 })
+      return read?.tombstone !== null && read?.tombstone !== undefined
+    })
+    const socket = await raw(second, keys)
+    await socket.welcome()
+    expectReject(await socket.put(updateEntry(keys, 'late ')), 'moved')
+    expect(told).toHaveLength(1)
+    expect(editor.group.states().map((replicator) => replicator.state)).toEqual(['moved', 'moved'])
+  })
+
   it('[MOVE-5] [THREAT-7] a forged tombstone is refused and changes nothing', async () => {
     const server = await serve(tempDir())
     const address = newDocAddress()

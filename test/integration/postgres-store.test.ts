@@ -141,4 +141,35 @@ describe('PostgresStore on a shared database', () => {
     expect(await after.append(t, update(), BIG)).toEqual({ kind: 'stored', seq: head + 1 })
     await closeAll()
   })
+
+  it('[MOVE-4] a database made by an earlier release gains the tombstone index when a store opens it', async () => {
+    await dropTables()
+    const admin = new pg.Client({ connectionString: server.url })
+    await admin.connect()
+    try {
+      // The schema as it was before tombstones: no entries_tombstone index.
+      await admin.query(`
+        CREATE TABLE docs (topic TEXT PRIMARY KEY, head BIGINT NOT NULL, snapshot_id BYTEA,
+                           bytes BIGINT NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
+        CREATE TABLE entries (topic TEXT NOT NULL REFERENCES docs (topic) ON DELETE CASCADE,
+                              seq BIGINT NOT NULL, id BYTEA NOT NULL, kind SMALLINT NOT NULL,
+                              covers BIGINT NOT NULL, bytes BYTEA NOT NULL,
+                              PRIMARY KEY (topic, seq), CONSTRAINT entries_id UNIQUE (topic, id));
+        CREATE INDEX docs_updated ON docs (updated_at);`)
+      const t = topic()
+      const store = await openStore()
+      expect(await store.append(t, update(), BIG)).toEqual({ kind: 'stored', seq: 1 })
+      const bytes = new Uint8Array(randomBytes(100))
+      expect(await store.tombstone(t, { id: entryId(bytes), bytes })).toMatchObject({
+        kind: 'stored',
+        seq: 2,
+      })
+      expect(await store.append(t, update(), BIG)).toEqual({ kind: 'moved' })
+      const index = await admin.query("SELECT to_regclass('entries_tombstone') IS NOT NULL AS ok")
+      expect(index.rows[0]).toEqual({ ok: true })
+    } finally {
+      await admin.end()
+      await closeAll()
+    }
+  })
 })
