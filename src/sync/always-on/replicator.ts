@@ -384,7 +384,8 @@ export class StoreReplicator {
     this.queue = []
     this.remote = []
     this.setState('ready')
-    this.welcomed = true
+    // A tombstone in this welcome may have closed the link already (nothing more to say).
+    this.welcomed = this.link.isOpen
     this.tombstones.sendAll()
     if (this.uploading) {
       const missing = this.view.missingFrom(this.options.doc)
