@@ -83,9 +83,10 @@ runReplicationContract(
   },
   {
     knownDefects: {
-      // y-webrtc's disconnect() destroys the socket but leaves it in provider.signalingConns, and
-      // the adapter's reviveSignaling() reconnects it on resume beside the new one y-webrtc makes:
-      // n resumes leave n + 1 sockets, each subscribing to every room (duplicate signaling, SYNC-4).
+      // y-webrtc's disconnect() destroys its signaling socket (listeners cleared) but leaves it in
+      // provider.signalingConns, and the adapter's reviveSignaling() reconnects it on resume beside
+      // the new one y-webrtc makes: n resumes leave n idle extra sockets, each counted against the
+      // server's per-address limit and read by the adapter's status and failover as connected.
       'resume-holds-one-connection': 'WebrtcAdapter keeps one more signaling socket per resume',
     },
   },
