@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { encodeServerMessage } from '../../src/protocol/always-on'
-import { NO_PARENT } from '../../src/protocol/entry'
+import { NO_PARENT, parseEntry } from '../../src/protocol/entry'
 import { deriveDocKeys, type DocKeys } from '../../src/share/keys'
 import { newDocAddress, type DocAddress } from '../../src/share/link'
 import { sealEntry } from '../../src/sync/always-on/crypto'
@@ -18,6 +18,7 @@ import {
   flipByte,
   newKeys,
   otherSigner,
+  RawStoreSocket,
   tempDataDir,
   updateEntry,
 } from '../helpers/raw-store'
@@ -312,6 +313,41 @@ describe('instances sharing PostgreSQL and Redis', () => {
     // The replay was dropped and counted, not taken for entry head+1.
     expect(reader.group.states()[0]!.rejectedEntries).toBe(1)
     expect(await readText([b], address)).toBe('First. Second.')
+  })
+
+  it('[MOVE-2] [MOVE-3] [STORE-10] a tombstone put through A ends the topic on B too: subscribers of B are told, B refuses old-key writes and presence', async () => {
+    const [a, b] = await twoInstances()
+    const address = newDocAddress()
+    const keys = deriveDocKeys(address)
+    const mover = client([a], address)
+    const told: number[] = []
+    const onB = storeClient([storeUrlOf(b.url)], address, { onMoved: (at) => told.push(at) })
+    clients.push(onB)
+    mover.text.insert(0, 'Shared. ')
+    await waitFor('B has it live', () => onB.text.toString() === 'Shared. ')
+    // A raw client on B, welcomed before the move: B learns of it only through the bus.
+    const socket = await RawStoreSocket.open(storeUrlOf(b.url))
+    try {
+      socket.hello(keys)
+      await socket.welcome()
+      expect(await mover.group.publishTombstone()).toBe(true)
+      await waitFor('B told through the bus', () => told.length === 1)
+      const live = await socket.next(
+        'the tombstone, live',
+        (message): message is Extract<typeof message, { type: 'entry' }> =>
+          message.type === 'entry',
+      )
+      expect(parseEntry(live.entry, 1 << 20)).toMatchObject({
+        ok: true,
+        value: { kind: 'tombstone' },
+      })
+      for (const entry of [updateEntry(keys, 'late '), presenceEntry(keys, 'Late')]) {
+        const answer = await socket.put(entry)
+        expect(answer.type === 'reject' ? answer.reason : 'ack').toBe('moved')
+      }
+    } finally {
+      socket.close()
+    }
   })
 })
 
