@@ -23,7 +23,7 @@ export interface DocumentSession {
   /** False for a view link: the editor is read-only and nothing this tab does is sent. */
   readonly canEdit: boolean
   /**
-   * Ends this link (rules MOVE-1..3): a tombstone signed with its write key goes to the peers
+   * Ends this link (rules MOVE-2, MOVE-7): a tombstone signed with its write key goes to the peers
    * here and to every always-on peer. Says how many peers were told and whether an always-on
    * peer acknowledged. The caller has already carried the content to the new link.
    */

@@ -67,6 +67,7 @@ export function openDocumentSession(access: DocAccess, options: SessionOptions):
           isRemoteOrigin,
           warn,
           onMoved: moved,
+          presence: webrtc.gate.presence,
           ...(options.storeSocket ? { socket: options.storeSocket } : {}),
         })
       : null
@@ -98,7 +99,7 @@ export function openDocumentSession(access: DocAccess, options: SessionOptions):
     async moveAway() {
       if (access.mode !== 'edit') return { peers: 0, stores: false }
       // Over WebRTC to everyone here now (they tell those who come later), and to every
-      // always-on peer, which then refuses the old keys' writes (MOVE-1..3).
+      // always-on peer, which then refuses the old keys' writes (MOVE-2, MOVE-7).
       webrtc.gate.broadcastEntry(sealTombstone(access.keys))
       const peers = status.get().peers
       const stores = alwaysOn ? await alwaysOn.publishTombstone() : false

@@ -52,7 +52,7 @@ export interface SyncStatus {
   readonly stores: number
   /** People present only through an always-on peer's relay (no direct WebRTC path needed). */
   readonly relayed: number
-  /** A tombstone signed with this link's write key was seen: the document moved (MOVE-4). */
+  /** A tombstone signed with this link's write key was seen: the document moved (MOVE-8). */
   readonly moved: boolean
 }
 

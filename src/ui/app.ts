@@ -24,7 +24,7 @@ export interface AppDeps {
   readonly removeLocalCopy: (entry: CatalogEntry) => Promise<void>
   /** The full link for a hash route (`#/d/...` or `#/v/...`). */
   readonly shareLink: (hash: string) => string
-  /** Stores a document carried over to a new link (MOVE-1); no move is offered without it. */
+  /** Stores a document carried over to a new link (MOVE-7); no move is offered without it. */
   readonly newCopy?: (state: Uint8Array, title: string) => Promise<DocAddress>
   readonly identity: () => PeerIdentity
   readonly setIdentity: (identity: PeerIdentity) => void

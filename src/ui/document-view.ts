@@ -28,7 +28,7 @@ export interface DocumentViewDeps {
   /** The full link for a hash route (`#/d/...` or `#/v/...`). */
   readonly shareLink: (hash: string) => string
   /**
-   * Stores a new document holding `state` (MOVE-1: content and history carried over) and lists
+   * Stores a new document holding `state` (MOVE-7: content and history carried over) and lists
    * it under `title`; resolves to its address. No move is offered without it.
    */
   readonly newCopy?: (state: Uint8Array, title: string) => Promise<DocAddress>
@@ -56,7 +56,7 @@ export function renderDocument(
 
   const statusBar = createStatusBar((enable) => session.setNetworkEnabled(enable))
   cleanups.push(session.status.subscribe((status) => statusBar.render(status)))
-  // Editing is offered only with an edit link, and ends when the document moved (MOVE-4).
+  // Editing is offered only with an edit link, and ends when the document moved (MOVE-8).
   const canEdit = (): boolean => session.canEdit && !session.status.get().moved
   const movedNotice = h(
     'div',

@@ -1,6 +1,6 @@
 import { h } from './dom'
 
-// The share links and their copy buttons (rules LINK-5, VIEW-1, MOVE-5). "Can edit" carries the
+// The share links and their copy buttons (rules LINK-5, VIEW-1, MOVE-7). "Can edit" carries the
 // secret: whoever has it can read and change the document. "Can view" carries only what reads
 // and verifies it, and the peers refuse any change made with it. A view link's holder sees only
 // the view link. An editor can also move the document to a new link, which the panel explains

@@ -55,7 +55,7 @@ export function renderToolbar(editor: Editor, notify: (message: string) => void)
     scheduled = false
     for (const { command, button } of buttons) {
       if (command.isActive) setAttr(button, 'aria-pressed', String(command.isActive(editor)))
-      // A view link or a moved document (VIEW-4, MOVE-4): nothing edits, undo included.
+      // A view link or a moved document (VIEW-4, MOVE-8): nothing edits, undo included.
       const enabled = editor.isEditable && (command.canRun ? command.canRun(editor) : true)
       button.disabled = !enabled
     }

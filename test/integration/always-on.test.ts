@@ -112,8 +112,10 @@ describe('always-on peers', () => {
     await waitFor('A sees B', () => a.text.toString() === 'B says: from A')
     a.awareness.setLocalStateField('user', { name: 'Ada' })
     await waitFor('B sees A present through the relay', () => b.status.get().relayed === 1)
-    const seen = [...b.awareness.getStates().values()].map((state) => state['user'] as unknown)
-    expect(seen).toContainEqual({ name: 'Ada' })
+    // Presence is signed asynchronously (PRESENCE-1): the name follows the first state.
+    await expect
+      .poll(() => [...b.awareness.getStates().values()].map((state) => state['user'] as unknown))
+      .toContainEqual({ name: 'Ada' })
   })
 
   it('[STORE-8] a long session stays compacted: stored bytes at most 2x the encoded state', async () => {

@@ -3,6 +3,9 @@ import type { Awareness } from 'y-protocols/awareness'
 import type { DocKeys, ReadKeys } from '../../share/keys'
 import type { ReplicationAdapter } from '../port'
 import type { PinnedState, StatusModel } from '../status'
+import { ed25519Auto } from '../gate/ed25519'
+import { Presence } from '../gate/presence'
+import type { PresenceChannel } from './presence-relay'
 import { StoreReplicator } from './replicator'
 import { browserSocket, type SocketFactory } from './store-link'
 import { sealTombstone } from './tombstone'
@@ -32,6 +35,11 @@ export interface AlwaysOnOptions {
    * its write key). Never for this browser's own `publishTombstone`, whose promise says it.
    */
   readonly onMoved?: (movedAt: number) => void
+  /**
+   * This session's signed presence: the gate's, so that peers and always-on peers see one
+   * session. When absent (tools, tests) the group makes its own from the awareness.
+   */
+  readonly presence?: PresenceChannel
 }
 
 /** Matches the server's default STORE_MAX_ENTRY_BYTES. */
@@ -44,6 +52,8 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   private enabled = false
   /** Known moved (heard, or published here): `onMoved` is not called (again). */
   private moved = false
+  /** The presence this group made itself (no gate's given); destroyed with it. */
+  private readonly ownPresence: Presence | null
 
   constructor(
     private readonly doc: Y.Doc,
@@ -52,13 +62,17 @@ export class AlwaysOnGroup implements ReplicationAdapter {
     private readonly options: AlwaysOnOptions,
   ) {
     const warn = options.warn ?? (() => undefined)
+    this.ownPresence = options.presence
+      ? null
+      : new Presence({ awareness, keys: options.keys, engine: ed25519Auto })
+    const presence = options.presence ?? (this.ownPresence as Presence)
     this.replicators = [...new Set(options.urls)].map(
       (url) =>
         new StoreReplicator({
           url,
           keys: options.keys,
           doc,
-          awareness,
+          presence,
           socket: options.socket ?? browserSocket,
           maxEntryBytes: options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
           onChange: () => this.refresh(),
@@ -109,6 +123,8 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   destroy(): Promise<void> {
     this.doc.off('update', this.onUpdate)
     for (const replicator of this.replicators) replicator.destroy()
+    this.ownPresence?.leave()
+    this.ownPresence?.destroy()
     return Promise.resolve()
   }
 

@@ -5,6 +5,10 @@ import * as encoding from 'lib0/encoding'
 // content, then the content. Unknown kinds are refused, never guessed at, so a later release can
 // add kinds without an older one misreading them.
 //
+// `presence` is a signed presence message (PRESENCE-1, RELAY-2) with the time it was sent; the
+// earlier `awareness` (a y-protocols awareness update, which anyone could fill with another
+// client's state) still parses but is no longer applied by anyone.
+//
 // `moved` is a tombstone's content (MOVE-1): when the move happened and nothing else. Whoever
 // holds the old link can read it, and the old link is what leaked, so it names no new link.
 
@@ -13,14 +17,20 @@ export type Payload =
   | { readonly type: 'state-v2'; readonly update: Uint8Array }
   | { readonly type: 'awareness'; readonly sentAt: number; readonly update: Uint8Array }
   | { readonly type: 'moved'; readonly movedAt: number }
+  | { readonly type: 'presence'; readonly sentAt: number; readonly presence: Uint8Array }
 
-const CODES = { 'update-v1': 1, 'state-v2': 2, awareness: 3, moved: 4 } as const
+const CODES = { 'update-v1': 1, 'state-v2': 2, awareness: 3, moved: 4, presence: 5 } as const
 
 export function encodePayload(payload: Payload): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeUint8(encoder, CODES[payload.type])
   if (payload.type === 'moved') {
     encoding.writeVarUint(encoder, payload.movedAt)
+    return encoding.toUint8Array(encoder)
+  }
+  if (payload.type === 'presence') {
+    encoding.writeVarUint(encoder, payload.sentAt)
+    encoding.writeVarUint8Array(encoder, payload.presence)
     return encoding.toUint8Array(encoder)
   }
   if (payload.type === 'awareness') encoding.writeVarUint(encoder, payload.sentAt)
@@ -40,6 +50,9 @@ export function decodePayload(bytes: Uint8Array): Payload | null {
     } else if (code === CODES.awareness) {
       const sentAt = decoding.readVarUint(decoder)
       payload = { type: 'awareness', sentAt, update: decoding.readVarUint8Array(decoder) }
+    } else if (code === CODES.presence) {
+      const sentAt = decoding.readVarUint(decoder)
+      payload = { type: 'presence', sentAt, presence: decoding.readVarUint8Array(decoder) }
     } else if (code === CODES.moved) {
       payload = { type: 'moved', movedAt: decoding.readVarUint(decoder) }
     } else {

@@ -1,12 +1,11 @@
 import * as Y from 'yjs'
-import type { Awareness } from 'y-protocols/awareness'
 import type { PutRejection, ServerMessage, WelcomeMessage } from '../../protocol/always-on'
 import { entryId, NO_PARENT, sameBytes, type EntryKind } from '../../protocol/entry'
 import type { DocKeys, ReadKeys } from '../../share/keys'
 import { openEntry, sealEntry, type OpenedEntry } from './crypto'
 import { decodePayload, encodePayload } from './payload'
 import { LogPosition } from './log-position'
-import { PresenceRelay } from './presence-relay'
+import { PresenceRelay, type PresenceChannel } from './presence-relay'
 import { ServerView } from './server-view'
 import { StoreLink, type SocketFactory } from './store-link'
 import { movedAtOf } from './tombstone'
@@ -38,7 +37,8 @@ export interface ReplicatorOptions {
   /** DocKeys (an edit link) write; ReadKeys (a view link) only read. */
   readonly keys: ReadKeys | DocKeys
   readonly doc: Y.Doc
-  readonly awareness: Awareness
+  /** This session's signed presence (the gate's), relayed as ephemeral entries. */
+  readonly presence: PresenceChannel
   readonly socket: SocketFactory
   readonly maxEntryBytes: number
   readonly onChange: () => void
@@ -115,10 +115,8 @@ export class StoreReplicator {
         options.warn(`An always-on peer sent a frame that does not parse (${detail}).`),
     })
     this.presence = new PresenceRelay({
-      awareness: options.awareness,
-      clientId: () => options.doc.clientID,
+      presence: options.presence,
       keys: this.writer,
-      origin: this,
       canSend: () => this.state === 'ready',
       put: (entry) => void this.putEntry('ephemeral', entry),
       onChange: options.onChange,

@@ -4,6 +4,7 @@ import { entryId, NO_PARENT } from '../../protocol/entry'
 import type { DocKeys, ReadKeys } from '../../share/keys'
 import { decodePayload, encodePayload } from '../always-on/payload'
 import type { OpenResult } from '../always-on/crypto'
+import { movedAtOf } from '../always-on/tombstone'
 import type { AsyncEd25519 } from './ed25519'
 import { EntryLog } from './entry-log'
 import { decodeGateMessage, encodeGateMessage, type GateMessage } from './messages'
@@ -231,7 +232,7 @@ export class Gate {
   }
 
   private receivePresence(from: GateLink, bytes: Uint8Array): void {
-    void this.presence.receive(bytes).then((verdict) => {
+    void this.presence.receive(bytes).then(({ verdict }) => {
       if (verdict === 'rejected') this.stats.rejectedPresence += 1
       if (verdict !== 'applied' || this.destroyed) return
       const message = encodeGateMessage({ type: 'presence', presence: bytes })
@@ -270,8 +271,12 @@ export class Gate {
       this.warnOnce(link, state, `an entry that fails verification (${opened.reason})`)
       return
     }
-    if ((opened.value.kind as string) === 'tombstone') {
-      this.onTombstone(bytes)
+    if (opened.value.kind === 'tombstone') {
+      // Signed by the write key and decrypting to `moved` (MOVE-5, MOVE-8), or dropped.
+      if (movedAtOf(opened.value) === null) {
+        this.stats.rejectedEntries += 1
+        this.warnOnce(link, state, 'a tombstone without a move in it')
+      } else this.onTombstone(bytes)
       return
     }
     const payload = decodePayload(opened.value.payload)

@@ -32,6 +32,15 @@ const FIRST_REMOTE_ID = 2 ** 32
 
 export type PresenceVerdict = 'applied' | 'stale' | 'rejected'
 
+const STALE = { verdict: 'stale', id: null } as const
+const REJECTED = { verdict: 'rejected', id: null } as const
+
+export interface PresenceReceipt {
+  readonly verdict: PresenceVerdict
+  /** The awareness id the state is filed under, when applied. */
+  readonly id: number | null
+}
+
 interface Session {
   readonly id: number
   readonly role: Role
@@ -43,8 +52,8 @@ export interface PresenceOptions {
   readonly awareness: Awareness
   readonly keys: ReadKeys | DocKeys
   readonly engine: AsyncEd25519
-  /** Sends our own signed presence to every link. */
-  readonly publish: (message: Uint8Array) => void
+  /** Sends our own signed presence (more senders can listen with `onPublish`). */
+  readonly publish?: (message: Uint8Array) => void
   readonly now?: () => number
 }
 
@@ -74,6 +83,7 @@ export class Presence {
   private readonly sessions = new Map<string, Session>()
   private readonly proofs = new Map<string, Promise<boolean>>()
   private readonly editorProof: Promise<Uint8Array>
+  private readonly listeners = new Set<(message: Uint8Array) => void>()
 
   constructor(private readonly options: PresenceOptions) {
     this.sessionKey = ed25519.getPublicKey(this.seed)
@@ -85,8 +95,32 @@ export class Presence {
       'signingKey' in keys
         ? options.engine.sign(keys.signingKey, editorProofInput(this.topic, this.sessionKey))
         : Promise.resolve(new Uint8Array(0))
+    if (options.publish) this.listeners.add(options.publish)
     options.awareness.on('update', this.onAwareness)
     if (options.awareness.getLocalState() !== null) this.schedule()
+  }
+
+  /** Our latest signed state, or null when we have none (or left). */
+  latest(): Uint8Array | null {
+    return this.latestOwn
+  }
+
+  /** Awareness ids of the remote sessions shown now. */
+  shown(): ReadonlySet<number> {
+    const states = this.options.awareness.getStates()
+    const ids = new Set<number>()
+    for (const session of this.sessions.values()) if (states.has(session.id)) ids.add(session.id)
+    return ids
+  }
+
+  /** Calls `listener` with every presence message this session signs; returns its removal. */
+  onPublish(listener: (message: Uint8Array) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private emit(message: Uint8Array): void {
+    for (const listener of this.listeners) listener(message)
   }
 
   /** Our latest message and every live session's, for a link that just opened. */
@@ -101,32 +135,32 @@ export class Presence {
   }
 
   /** Checks a presence message and, if it is new and genuine, shows it. */
-  async receive(bytes: Uint8Array): Promise<PresenceVerdict> {
+  async receive(bytes: Uint8Array): Promise<PresenceReceipt> {
     const parsed = parsePresence(bytes)
-    if (!parsed.ok) return 'rejected'
+    if (!parsed.ok) return REJECTED
     const message = parsed.value
     const key = hexOf(message.sessionKey)
-    if (key === hexOf(this.sessionKey)) return 'stale'
+    if (key === hexOf(this.sessionKey)) return STALE
     const now = this.now()
     if (
       message.sentAt < now - PRESENCE_MAX_AGE_MS ||
       message.sentAt > now + PRESENCE_MAX_AHEAD_MS
     ) {
-      return 'stale'
+      return STALE
     }
     const known = this.sessions.get(key)
-    if (known && message.clock <= known.clock) return 'stale'
-    if (!(await verifyPresence(this.options.engine, this.topic, message))) return 'rejected'
+    if (known && message.clock <= known.clock) return STALE
+    if (!(await verifyPresence(this.options.engine, this.topic, message))) return REJECTED
     const role: Role = (await this.provesEditor(key, message)) ? 'editor' : 'viewer'
-    if (this.destroyed) return 'stale'
+    if (this.destroyed) return STALE
     // Verification is asynchronous: a newer message may have landed meanwhile.
     const current = this.sessions.get(key)
-    if (current && message.clock <= current.clock) return 'stale'
+    if (current && message.clock <= current.clock) return STALE
     const session = current ?? this.admit(key, role)
     session.clock = message.clock
     session.latest = bytes
     this.show(session, message)
-    return 'applied'
+    return { verdict: 'applied', id: session.id }
   }
 
   /** Says goodbye (the pre-signed empty state), e.g. when the page goes away or goes offline. */
@@ -134,7 +168,7 @@ export class Presence {
     const farewell = this.farewell
     this.farewell = null
     this.latestOwn = null
-    if (farewell) this.options.publish(farewell)
+    if (farewell) this.emit(farewell)
   }
 
   /** Sends our state again, e.g. after coming back online. */
@@ -231,7 +265,7 @@ export class Presence {
     this.publishing = true
     void this.sign(this.options.awareness.getLocalState()).then((message) => {
       this.publishing = false
-      if (message && !this.destroyed) this.options.publish(message)
+      if (message && !this.destroyed) this.emit(message)
       if (this.dirty && !this.destroyed) {
         this.dirty = false
         this.schedule()

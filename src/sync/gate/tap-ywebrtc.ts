@@ -31,21 +31,44 @@ function bytesOf(data: Uint8Array): Uint8Array {
 function tapConnection(gate: Gate, remotePeerId: string, conn: ConnLike): void {
   const peer = conn.peer
   peer.removeAllListeners('data')
+  let closed = false
+  /** What the gate said before simple-peer called the connection open. */
+  let early: Uint8Array[] | null = []
+  const write = (bytes: Uint8Array): void => {
+    try {
+      peer.send(bytes)
+    } catch {
+      // The channel closed meanwhile; 'close' follows.
+    }
+  }
   const link: GateLink = {
     label: `peer ${remotePeerId.slice(0, 8)}`,
     send: (bytes) => {
-      if (!peer.connected) return
-      try {
-        peer.send(bytes)
-      } catch {
-        // The channel closed between the check and the send; 'close' follows.
-      }
+      if (closed) return
+      if (early !== null && !peer.connected) early.push(bytes)
+      else write(bytes)
     },
   }
-  peer.on('data', (data) => gate.receive(link, bytesOf(data)))
-  peer.on('connect', () => gate.open(link))
-  peer.on('close', () => gate.close(link))
-  if (peer.connected) gate.open(link)
+  peer.on('data', (data) => {
+    // The remote side may speak first: simple-peer can deliver data before its own 'connect'.
+    if (!closed) gate.open(link)
+    gate.receive(link, bytesOf(data))
+  })
+  peer.on('connect', () => {
+    if (closed) return
+    const queued = early ?? []
+    early = null
+    for (const bytes of queued) write(bytes)
+    gate.open(link)
+  })
+  peer.on('close', () => {
+    closed = true
+    gate.close(link)
+  })
+  if (peer.connected) {
+    early = null
+    gate.open(link)
+  }
 }
 
 /** Taps every connection the room makes from now on (and any it already has). */

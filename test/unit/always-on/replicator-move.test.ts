@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
+import { ed25519Auto } from '../../../src/sync/gate/ed25519'
+import { Presence } from '../../../src/sync/gate/presence'
 import {
   decodeClientMessage,
   encodeServerMessage,
@@ -89,7 +91,7 @@ function replicator(keys: ReadKeys | DocKeys): {
     url: 'ws://peer/store',
     keys,
     doc,
-    awareness: new Awareness(doc),
+    presence: new Presence({ awareness: new Awareness(doc), keys, engine: ed25519Auto }),
     socket: () => {
       const socket = new FakeSocket()
       sockets.push(socket)

@@ -11,6 +11,7 @@ import { NO_PARENT } from '../../../src/protocol/entry'
 import { deriveDocKeys, deriveReadKeys, type DocKeys } from '../../../src/share/keys'
 import { newDocAddress } from '../../../src/share/link'
 import { encodePayload } from '../../../src/sync/always-on/payload'
+import { sealTombstone } from '../../../src/sync/always-on/tombstone'
 import { ed25519Auto } from '../../../src/sync/gate/ed25519'
 import { encodeGateMessage } from '../../../src/sync/gate/messages'
 import { sealEntryAsync } from '../../../src/sync/gate/seal'
@@ -200,5 +201,35 @@ describe('the gate between a document and its peers', () => {
     connect(r, n)
     await expectText(n, text(a))
     expect(n.gate.stats.rejectedEntries).toBe(0)
+  })
+
+  it('[MOVE-8][THREAT-7] a tombstone by the write key moves every peer here and later ones; a forged one moves nobody', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const moved: string[] = []
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    const r = peer('R', readerKeys)
+    connect(a, b)
+    connect(b, r)
+    write(a, 0, 'old link')
+    await expectText(r, 'old link')
+    // A reader cannot end the link: its tombstone is signed with a key of its own.
+    const fake: DocKeys = { ...readerKeys, signingKey: ed25519.utils.randomSecretKey() }
+    r.links.get('B')?.send(encodeGateMessage({ type: 'entries', entries: [sealTombstone(fake)] }))
+    await settle()
+    expect(b.gate.moved).toBe(false)
+    expect(b.gate.stats.rejectedEntries).toBe(1)
+
+    a.gate.broadcastEntry(sealTombstone(editorKeys))
+    await expect.poll(() => [b.gate.moved, r.gate.moved], { timeout: 5_000 }).toEqual([true, true])
+    for (const p of [a, b, r]) if (p.gate.moved) moved.push(p.name)
+    expect(moved).toEqual(['B', 'R'])
+    // Nothing is sent after the move, and a newcomer on the old link learns of it from R.
+    write(b, 0, 'after ')
+    const n = peer('N', readerKeys)
+    connect(r, n)
+    await expect.poll(() => n.gate.moved, { timeout: 5_000 }).toBe(true)
+    await settle()
+    expect(text(a)).toBe('old link')
   })
 })
