@@ -36,6 +36,11 @@ export interface WebrtcOptions {
   readonly keys: DocKeys | ReadKeys
   /** The room to meet in; derived from the read keys when absent (unit tests choose their own). */
   readonly room?: RoomKeys
+  /**
+   * y-webrtc's cap on direct connections (20..34 at random by default). Tests lower it to build
+   * a partial mesh, where changes must be relayed (GATE-3).
+   */
+  readonly maxConns?: number
   /** Ed25519 for the gate; WebCrypto's when the engine has it, else noble's. */
   readonly engine?: AsyncEd25519
   /** A tombstone signed with this document's write key arrived: it moved to a new link. */
@@ -158,6 +163,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
       password: room.password,
       awareness: this.shadowAwareness,
       peerOpts,
+      ...(options.maxConns === undefined ? {} : { maxConns: options.maxConns }),
     })
     // y-webrtc opens (and connects) its room once the key is derived; this runs right after,
     // before any signaling message can make a connection.

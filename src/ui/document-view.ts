@@ -133,6 +133,8 @@ export function renderDocument(
       ? async (): Promise<void> => {
           const next = await newCopy(Y.encodeStateAsUpdate(session.doc), title())
           const told = await session.moveAway()
+          // The list keeps the new link only; the old copy stays in this browser's storage.
+          deps.catalog.remove(docId)
           deps.notify(
             told.stores || told.peers > 0
               ? 'Moved. Share the new link: the old one no longer takes changes.'

@@ -130,3 +130,42 @@ describe('view links enforced by every peer', () => {
     }
   })
 })
+
+describe('moving a document to a new link', () => {
+  test('[MOVE-7][MOVE-8][THREAT-7] the content moves; editors on the old link are told; nothing new reaches it', async () => {
+    const ada = await e2e.newPeer('ada')
+    const oldLink = await ada.createDocument()
+    await ada.typeInEditor('Plans that leaked')
+    const bob = await e2e.newPeer('bob')
+    await bob.openDoc(oldLink)
+    await bob.waitForText('Ada’s text', (t) => t === 'Plans that leaked')
+    await Promise.all([ada.waitForPeerCount(1), bob.waitForPeerCount(1)])
+    await ada.waitForDataState('pinned-status', 'pinned')
+
+    await ada.byTestId('move-link').click()
+    const confirm = ada.byTestId('move-confirm')
+    await confirm.waitFor()
+    expect(await confirm.textContent()).toContain('cannot undo what was already read')
+    await ada.byTestId('move-link-confirm').click()
+    await expect.poll(() => ada.page.url(), WAIT).not.toBe(oldLink)
+    const newLink = await ada.shareLink()
+    expect(newLink).not.toBe(oldLink)
+    await ada.editor.waitFor()
+    await ada.waitForText('the moved content', (t) => t === 'Plans that leaked')
+
+    // Bob, still on the old link, is told, and can no longer edit.
+    await bob.byTestId('moved-notice').waitFor({ state: 'visible', timeout: 20_000 })
+    expect(await bob.page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
+
+    // What Ada writes now reaches nobody on the old link.
+    await ada.typeInEditor(' and the new plan')
+    await ada.waitForText('her edit', (t) => t === 'Plans that leaked and the new plan')
+    // Someone opening the old link later learns of the move too (from the always-on peer).
+    const carol = await e2e.newPeer('carol')
+    await carol.openDoc(oldLink)
+    await carol.byTestId('moved-notice').waitFor({ state: 'visible', timeout: 20_000 })
+    await bob.page.waitForTimeout(1_500)
+    expect(await bob.editorText()).toBe('Plans that leaked')
+    expect(await carol.editorText()).not.toContain('new plan')
+  })
+})

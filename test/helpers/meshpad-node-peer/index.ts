@@ -2,13 +2,15 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { killAllRpcChildren, startRpcChild } from '../child-rpc'
 import type {
+  Attack,
+  GateCounters,
   MeshpadPeerCommand,
   MeshpadPeerInit,
   MeshpadPeerReplies,
   MeshpadPeerStatus,
 } from './protocol.js'
 
-export type { MeshpadPeerInit, MeshpadPeerStatus } from './protocol.js'
+export type { Attack, GateCounters, MeshpadPeerInit, MeshpadPeerStatus } from './protocol.js'
 
 // A Meshpad peer (the app's WebrtcAdapter + StatusModel + Awareness + Y.Doc, chunked transport
 // over @roamhq/wrtc) in its own Node process, driven over IPC (../child-rpc.ts); the same pattern
@@ -40,6 +42,10 @@ export interface MeshpadNodePeer {
   destroy(): Promise<void>
   /** SIGKILL. Safe to call twice. */
   kill(): Promise<void>
+  /** A modified client's crafted traffic (THREAT-9); resolves with how many peers it reached. */
+  attack(attack: Attack, text: string): Promise<number>
+  gateStats(): Promise<GateCounters>
+  people(): Promise<{ readonly name: string; readonly role: string }[]>
   /** stdout+stderr of the child so far, for failure messages. */
   output(): string
 }
@@ -57,7 +63,11 @@ export async function startMeshpadNodePeer(
 
   try {
     await request('init', {
-      init: { link: options.link, signalingUrls: options.signalingUrls },
+      init: {
+        link: options.link,
+        signalingUrls: options.signalingUrls,
+        ...(options.maxConns === undefined ? {} : { maxConns: options.maxConns }),
+      },
     })
   } catch (error) {
     await kill()
@@ -76,6 +86,9 @@ export async function startMeshpadNodePeer(
     disconnect: async () => void (await request('disconnect', {})),
     release: async () => void (await request('release', {})),
     appendParagraph: async (text) => void (await request('appendParagraph', { text })),
+    attack: (attack, text) => request('attack', { attack, text }),
+    gateStats: () => request('gateStats', {}),
+    people: () => request('people', {}),
     destroy: () => rpc.shutdown('destroy'),
     kill,
     output: () => rpc.output(),

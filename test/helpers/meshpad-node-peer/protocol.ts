@@ -8,6 +8,23 @@ export interface MeshpadPeerInit {
   /** The document link (or just its `#/d/<docId>/<secret>` hash). */
   readonly link: string
   readonly signalingUrls: readonly string[]
+  /** y-webrtc's cap on direct connections: 1 builds a chain through a better-connected peer. */
+  readonly maxConns?: number
+}
+
+/**
+ * What a modified client sends straight onto its data channels, past its own gate (THREAT-9):
+ * - `forged-entry`: a well-formed entry adding a paragraph, signed with a key of its own;
+ * - `sync-step2` / `sync-update`: y-webrtc's unsigned sync messages adding a paragraph;
+ * - `awareness`: a y-protocols awareness update naming `text` for a client id of its choice.
+ */
+export type Attack = 'forged-entry' | 'sync-step2' | 'sync-update' | 'awareness'
+
+export interface GateCounters {
+  readonly rejectedEntries: number
+  readonly rejectedPresence: number
+  readonly malformedMessages: number
+  readonly appliedEntries: number
 }
 
 export interface MeshpadPeerStatus {
@@ -32,6 +49,11 @@ export type MeshpadPeerCommand =
   /** A local edit: appends a paragraph holding `text` to the body. */
   | { readonly op: 'appendParagraph'; readonly text: string }
   | { readonly op: 'destroy' }
+  /** Sends crafted bytes to every WebRTC peer, bypassing the gate; returns how many got them. */
+  | { readonly op: 'attack'; readonly attack: Attack; readonly text: string }
+  | { readonly op: 'gateStats' }
+  /** Names of the people this peer shows, with the role its presence check gave them. */
+  | { readonly op: 'people' }
 
 export interface MeshpadPeerReplies {
   init: null
@@ -49,6 +71,9 @@ export interface MeshpadPeerReplies {
   release: null
   appendParagraph: null
   destroy: null
+  attack: number
+  gateStats: GateCounters
+  people: { readonly name: string; readonly role: string }[]
 }
 
 export type MeshpadPeerRequest = MeshpadPeerCommand & { readonly id: number }
