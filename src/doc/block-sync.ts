@@ -38,6 +38,8 @@ export interface BlockReplace {
   readonly to: number
   /** Index of the first replaced block, the same in the old and the new document. */
   readonly index: number
+  /** How many old blocks the replace removes. */
+  readonly removed: number
   readonly nodes: readonly PMNode[]
   /** Top-level blocks of the new document. */
   readonly total: number
@@ -87,7 +89,22 @@ export function renderBlocks(
   for (let i = 0; i < start; i++) from += old.child(i).nodeSize
   let to = from
   for (let i = start; i < endOld; i++) to += old.child(i).nodeSize
-  return { from, to, index: start, nodes: blocks.slice(start, endNew), total: blocks.length }
+  return {
+    from,
+    to,
+    index: start,
+    removed: endOld - start,
+    nodes: blocks.slice(start, endNew),
+    total: blocks.length,
+  }
+}
+
+/**
+ * Whether `change` may have moved blocks (y-tiptap's structural change): it adds or removes
+ * blocks, or rewrites more than one. Editing inside one block never moves one.
+ */
+export function isStructural(change: BlockReplace): boolean {
+  return change.removed !== change.nodes.length || change.nodes.length > 1
 }
 
 /**

@@ -17,11 +17,11 @@ export type RelativeSelection = ProsemirrorBinding['beforeTransactionSelection']
 
 function recoverEndpoint(
   newDoc: PMNode,
-  oldDoc: PMNode,
+  oldDoc: PMNode | null,
   oldAbs: number | null | undefined,
   resolved: number | null,
 ): number | null {
-  if (oldAbs == null) return resolved
+  if (oldAbs == null || oldDoc === null) return resolved
   const misresolved =
     resolved === null ||
     (oldAbs > 1 && resolved <= 1) ||
@@ -53,11 +53,15 @@ function safeNodeRangeSelection(
   }
 }
 
+/**
+ * `oldDoc` enables upstream's recovery of endpoints that misresolve after blocks moved; it scans
+ * the document, so the block binding passes it only for a change that may move blocks.
+ */
 export function restoreRelativeSelection(
   tr: Transaction,
   relSel: RelativeSelection,
   binding: ProsemirrorBinding,
-  oldDoc: PMNode,
+  oldDoc: PMNode | null,
 ): void {
   if (relSel === null || relSel.anchor === null || relSel.head === null) return
   const resolve = (rel: unknown): number | null =>

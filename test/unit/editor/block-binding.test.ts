@@ -204,6 +204,29 @@ describe('block binding: remote changes', () => {
     expect(b.editor.state.selection.anchor).toBe(caret + moved.nodeSize)
   })
 
+  it('[BIND-5] a caret in the block a peer moves goes with it', () => {
+    const a = seeded(0)
+    writeBody(a, schema, readBody(a, schema).type.create(null, [p('hello'), p('block')]))
+    const b = peer(2)
+    sync(a, b.doc)
+    const start = b.editor.state.doc.child(0).nodeSize
+    const caret = start + 1 + 3 // "blo|ck"
+    b.editor.view.dispatch(
+      b.editor.state.tr.setSelection(TextSelection.create(b.editor.state.doc, caret)),
+    )
+    const body = readBody(a, schema)
+    const moved = body.child(1)
+    writeBody(
+      a,
+      schema,
+      new Transform(body).delete(start, start + moved.nodeSize).insert(0, moved).doc,
+    )
+    sync(a, b.doc)
+    const { $head } = b.editor.state.selection
+    expect($head.parent.textContent).toBe('block')
+    expect($head.parentOffset).toBe(3)
+  })
+
   it('[BIND-5] a remote caret stays where it types after a local block move', () => {
     const b = peer(2)
     b.editor.commands.setContent('<p>hello</p><p>block</p>')
