@@ -205,6 +205,10 @@ export class WebrtcAdapter implements ReplicationAdapter {
     this.gate.presence.leave()
     this.tabs.stop()
     this.provider.disconnect()
+    // y-webrtc destroyed the sockets nobody else uses but keeps them in its list; revived on
+    // resume beside the new one it makes, each would stay open for nothing (SYNC-5). Resume
+    // starts from an empty list: connect() adds the socket of the current server again.
+    this.provider.signalingConns = []
     this.pendingSince.clear()
     this.refresh()
   }

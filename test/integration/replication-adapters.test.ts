@@ -51,46 +51,34 @@ function paragraphsOf(text: string): readonly string[] {
   return text === '' ? [] : text.split('\n')
 }
 
-runReplicationContract(
-  'WebrtcAdapter',
-  async () => {
-    const { server, release } = await serve()
-    const signalUrl = `${server.url.replace(/^http/, 'ws')}/signal`
-    const peers: MeshpadNodePeer[] = []
-    return {
-      async replica(address, name): Promise<Replica> {
-        const peer = await startMeshpadNodePeer({
-          name,
-          link: documentHash(address),
-          signalingUrls: [signalUrl],
-        })
-        peers.push(peer)
-        return {
-          connect: () => peer.connect(),
-          disconnect: () => peer.disconnect(),
-          destroy: () => peer.release(),
-          append: (text) => peer.appendParagraph(text),
-          paragraphs: async () => paragraphsOf(await peer.getText()),
-        }
-      },
-      connections: () => gauge(server, 'meshpad_connections'),
-      async teardown() {
-        await Promise.all(peers.map((peer) => peer.destroy()))
-        await killAllMeshpadNodePeers()
-        await release()
-      },
-    } satisfies ReplicationBackend
-  },
-  {
-    knownDefects: {
-      // y-webrtc's disconnect() destroys its signaling socket (listeners cleared) but leaves it in
-      // provider.signalingConns, and the adapter's reviveSignaling() reconnects it on resume beside
-      // the new one y-webrtc makes: n resumes leave n idle extra sockets, each counted against the
-      // server's per-address limit and read by the adapter's status and failover as connected.
-      'resume-holds-one-connection': 'WebrtcAdapter keeps one more signaling socket per resume',
+runReplicationContract('WebrtcAdapter', async () => {
+  const { server, release } = await serve()
+  const signalUrl = `${server.url.replace(/^http/, 'ws')}/signal`
+  const peers: MeshpadNodePeer[] = []
+  return {
+    async replica(address, name): Promise<Replica> {
+      const peer = await startMeshpadNodePeer({
+        name,
+        link: documentHash(address),
+        signalingUrls: [signalUrl],
+      })
+      peers.push(peer)
+      return {
+        connect: () => peer.connect(),
+        disconnect: () => peer.disconnect(),
+        destroy: () => peer.release(),
+        append: (text) => peer.appendParagraph(text),
+        paragraphs: async () => paragraphsOf(await peer.getText()),
+      }
     },
-  },
-)
+    connections: () => gauge(server, 'meshpad_connections'),
+    async teardown() {
+      await Promise.all(peers.map((peer) => peer.destroy()))
+      await killAllMeshpadNodePeers()
+      await release()
+    },
+  } satisfies ReplicationBackend
+})
 
 runReplicationContract('AlwaysOnGroup', async () => {
   const { server, release } = await serve()
