@@ -45,7 +45,7 @@ export function openDocumentSession(access: DocAccess, options: SessionOptions):
   // A reader's copy is kept in memory only for now: the local store files copies under the edit
   // link's derivation (LINK-7), which a view link cannot make.
   const local = access.mode === 'edit' ? new LocalStore(access.address, doc, status, warn) : null
-  if (!local) status.update({ loaded: true })
+  if (!local) status.update({ loaded: true, viewOnly: true })
   const webrtc = new WebrtcAdapter(doc, awareness, status, {
     keys: access.keys,
     signalingUrls: options.signalingUrls,

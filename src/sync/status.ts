@@ -54,6 +54,8 @@ export interface SyncStatus {
   readonly relayed: number
   /** A tombstone signed with this link's write key was seen: the document moved (MOVE-8). */
   readonly moved: boolean
+  /** Opened with a view link: nothing is written here, kept here or stored anywhere (VIEW-5). */
+  readonly viewOnly: boolean
 }
 
 export const INITIAL_STATUS: SyncStatus = {
@@ -68,6 +70,7 @@ export const INITIAL_STATUS: SyncStatus = {
   stores: 0,
   relayed: 0,
   moved: false,
+  viewOnly: false,
 }
 
 export class StatusModel {

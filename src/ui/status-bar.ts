@@ -123,9 +123,18 @@ export function createStatusBar(onToggleNetwork: (enable: boolean) => void): Sta
       setText(peersLabel, status.peers === 1 ? ' peer' : ' peers')
       const savedState = status.saved ? 'saved' : 'saving'
       setAttr(saved, 'data-state', savedState)
-      setText(saved, status.saved ? 'Saved in this browser' : 'Saving…')
+      setText(
+        saved,
+        status.viewOnly
+          ? 'View only: not kept in this browser'
+          : status.saved
+            ? 'Saved in this browser'
+            : 'Saving…',
+      )
       setAttr(pinned, 'data-state', status.pinned)
       setText(pinned, PINNED_LABEL[status.pinned](status.stores))
+      // A reader stores nothing anywhere: "Not stored on a server" would read as a fault.
+      pinned.hidden = status.viewOnly
       // Relayed: people reached only through an always-on peer, when no direct path exists.
       const relayed = status.peers === 0 && status.relayed > 0
       relay.hidden = !relayed
