@@ -73,9 +73,20 @@ function hexOf(bytes: Uint8Array): string {
   return out
 }
 
-function raise(target: Map<number, number>, to: Map<number, number>): void {
-  for (const [client, clock] of to) {
-    if ((target.get(client) ?? 0) < clock) target.set(client, clock)
+/** Clock ranges per client, as Y.parseUpdateMeta gives them. */
+interface Span {
+  readonly from: Map<number, number>
+  readonly to: Map<number, number>
+}
+
+/**
+ * What a peer holds once it has an update: its state vector moves up only where the update
+ * continues what it had (`from` at or below it); past a gap, Yjs keeps the update pending.
+ */
+function raise(target: Map<number, number>, span: Span): void {
+  for (const [client, clock] of span.to) {
+    const held = target.get(client) ?? 0
+    if (held < clock && (span.from.get(client) ?? 0) <= held) target.set(client, clock)
   }
 }
 
@@ -217,7 +228,7 @@ export class Gate {
       this.warnOnce(link, state, 'an unreadable state vector')
       return
     }
-    raise(state.stateVector, theirs)
+    raise(state.stateVector, { from: new Map(), to: theirs })
     if (this.log) {
       const entries = this.log.missing(theirs)
       if (entries.length > 0) this.send(link, { type: 'entries', entries })
@@ -287,6 +298,10 @@ export class Gate {
     }
     const update =
       payload.type === 'update-v1' ? payload.update : Y.convertUpdateFormatV2ToV1(payload.update)
+    const span = Y.parseUpdateMeta(update)
+    // What we had before: an entry that arrived ahead of one it builds on waits inside Yjs
+    // (no change yet), but it is news all the same and must be handed on.
+    const ahead = !covered(Y.decodeStateVector(Y.encodeStateVector(this.options.doc)), span.to)
     this.changed = false
     try {
       Y.applyUpdate(this.options.doc, update, this)
@@ -297,18 +312,17 @@ export class Gate {
       return
     }
     this.stats.appliedEntries += 1
-    const to = Y.parseUpdateMeta(update).to
-    raise(state.stateVector, to)
-    if (!this.changed) return
+    raise(state.stateVector, span)
+    if (!this.changed && !ahead) return
     this.log?.add(bytes, update)
-    this.forward(link, bytes, to)
+    this.forward(link, bytes, span)
   }
 
-  private forward(from: GateLink, bytes: Uint8Array, to: Map<number, number>): void {
+  private forward(from: GateLink, bytes: Uint8Array, span: Span): void {
     const message = encodeGateMessage({ type: 'entries', entries: [bytes] })
     for (const [link, state] of this.links) {
-      if (link === from || covered(state.stateVector, to)) continue
-      raise(state.stateVector, to)
+      if (link === from || covered(state.stateVector, span.to)) continue
+      raise(state.stateVector, span)
       link.send(message)
     }
   }
@@ -347,10 +361,10 @@ export class Gate {
       const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates)
       const entry = await this.seal(update)
       if (!entry) continue
-      const to = Y.parseUpdateMeta(update).to
+      const span = Y.parseUpdateMeta(update)
       const message = encodeGateMessage({ type: 'entries', entries: [entry] })
       for (const [link, state] of this.links) {
-        raise(state.stateVector, to)
+        raise(state.stateVector, span)
         link.send(message)
       }
     }

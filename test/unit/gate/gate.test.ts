@@ -14,6 +14,7 @@ import { encodePayload } from '../../../src/sync/always-on/payload'
 import { sealTombstone } from '../../../src/sync/always-on/tombstone'
 import { ed25519Auto } from '../../../src/sync/gate/ed25519'
 import { encodeGateMessage } from '../../../src/sync/gate/messages'
+import type { GateLink } from '../../../src/sync/gate/gate'
 import { sealEntryAsync } from '../../../src/sync/gate/seal'
 import {
   connect,
@@ -231,5 +232,29 @@ describe('the gate between a document and its peers', () => {
     await expect.poll(() => n.gate.moved, { timeout: 5_000 }).toBe(true)
     await settle()
     expect(text(a)).toBe('old link')
+  })
+
+  it('[GATE-3] an entry that arrives ahead of the one it builds on is still handed on', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r = peer('R', readerKeys)
+    const c = peer('C', readerKeys)
+    connect(r, c)
+    // Two of A's entries, the second building on the first, reach R in the wrong order.
+    const entries: Uint8Array[] = []
+    const capture: GateLink = { label: 'capture', send: (bytes) => entries.push(bytes) }
+    a.gate.open(capture)
+    write(a, 0, 'first ')
+    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(1)
+    write(a, 6, 'second')
+    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(2)
+    const [first, second] = entries.filter((bytes) => bytes[0] === 101)
+    const link: GateLink = { label: 'A', send: () => undefined }
+    r.gate.open(link)
+    r.gate.receive(link, second as Uint8Array)
+    await settle()
+    r.gate.receive(link, first as Uint8Array)
+    await expectText(r, 'first second')
+    await expectText(c, 'first second')
   })
 })
