@@ -35,7 +35,7 @@ interface EditorPage {
   }
 }
 
-async function peersShown(page: Page, count: number): Promise<void> {
+export async function peersShown(page: Page, count: number): Promise<void> {
   await waitFor(
     `peer-count ${count}`,
     async () => Number(await page.getByTestId('peer-count').textContent()) === count,
@@ -73,8 +73,12 @@ async function largeDocumentLatencies(rig: AppRig, full: Checkpoint): Promise<nu
   return out
 }
 
-/** A types EDITS characters at the end; per receiving page, ms until its editor shows each. */
-async function typeAndWatch(a: Page, others: readonly Page[]): Promise<number[]> {
+/** A types `edits` characters at the end; per receiving page, ms until its editor shows each. */
+export async function typeAndWatch(
+  a: Page,
+  others: readonly Page[],
+  edits = EDITS,
+): Promise<number[]> {
   const base = await a.evaluate(
     () =>
       document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor?.state.doc
@@ -97,7 +101,7 @@ async function typeAndWatch(a: Page, others: readonly Page[]): Promise<number[]>
     ),
   )
   const sentAt: number[] = []
-  for (let i = 0; i < EDITS; i++) {
+  for (let i = 0; i < edits; i++) {
     sentAt.push(
       await a.evaluate(() => {
         const editor = document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor
@@ -125,7 +129,7 @@ async function typeAndWatch(a: Page, others: readonly Page[]): Promise<number[]>
     const seen = await page.evaluate(
       () => (globalThis as unknown as { __mpSeen: number[] }).__mpSeen,
     )
-    seen.slice(0, EDITS).forEach((at, i) => out.push(at - (sentAt[i] as number)))
+    seen.slice(0, edits).forEach((at, i) => out.push(at - (sentAt[i] as number)))
   }
   return out
 }

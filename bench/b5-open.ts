@@ -28,7 +28,7 @@ interface OpenProbe {
 }
 
 /** Installed before every navigation: records when the editor first holds `size` positions. */
-function probeOpen(size: number): void {
+export function probeOpen(size: number): void {
   const started = performance.now()
   const check = (): boolean => {
     const probe = globalThis as unknown as OpenProbe
@@ -55,7 +55,7 @@ function probeOpen(size: number): void {
   })
 }
 
-async function openedAt(page: Page): Promise<number> {
+export async function openedAt(page: Page): Promise<number> {
   const handle = await page.waitForFunction(
     () => (globalThis as unknown as OpenProbe).__mpOpenedAt,
     undefined,

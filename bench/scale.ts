@@ -1,0 +1,217 @@
+// B2, B4 and B5 as curves over document size (issue 12: book-length documents stay instant),
+// each size beside its floor, plain Tiptap without Yjs at the same size in the same run.
+//
+//   npx tsx bench/scale.ts            (BENCH_SCALE=1,5,20 chooses the sizes)
+//
+// For each factor N the automerge-paper text's paragraphs are repeated N times
+// (bench/lib/scaled-doc.ts; x1 is 1,173 paragraphs, x20 about 23,000) and stored in A's IndexedDB.
+// - B5: A's page reloads the document's link OPENS times; each open is timed from navigation
+//   start to the first moment the editor holds the whole document and is editable (b5-open.ts's
+//   probe). Floor: `new Editor({ content })` of plain Tiptap with the same JSON, until laid out.
+// - B2: A types KEYSTROKES characters at the end of the document with the caret there, one
+//   ProseMirror transaction each, timed from dispatch to after a forced layout, a macrotask
+//   between keystrokes. Floor: the same in the plain editor.
+// - Memory: the JS heap of A's page (after a forced GC) with the document open, and of the floor
+//   page with the plain editor open; both pages hold the app shell.
+// - B3-like: B opens the link with nothing stored; time until its editor shows all of A's text
+//   (page load, signaling, WebRTC, the transfer and the first render).
+// - B4: A types REMOTE_EDITS characters at the end; latency until B's editor shows each
+//   (b4-latency.ts's method, one machine clock). Floor: the plain editor applying one such edit
+//   (dispatch + layout), to which any editor adds the network.
+import type { Page } from 'playwright-core'
+import { peersShown, typeAndWatch } from './b4-latency'
+import { openedAt, probeOpen } from './b5-open'
+import { editorText, startApp, type AppRig } from './lib/app'
+import { openCheckpoint } from './lib/open-at'
+import { installFloor } from './lib/page-floor'
+import { isMain, median, ms, percentile, runAlone, type Figure, type Row } from './lib/report'
+import { scaledDoc, type ScaledDoc } from './lib/scaled-doc'
+import { loadTrace, replayString } from './lib/trace'
+import { waitFor } from '../test/helpers/wait-for'
+
+const OPENS = 3
+const KEYSTROKES = 60
+const REMOTE_EDITS = 40
+
+function factors(): number[] {
+  const raw = process.env['BENCH_SCALE'] ?? '1,5,20'
+  const out = raw.split(',').map(Number)
+  if (out.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('BENCH_SCALE: whole numbers')
+  return out
+}
+
+/** Types `n` characters at the end of the editor under `selector`; ms per keystroke. */
+async function typeAtEnd(page: Page, selector: string, n: number): Promise<number[]> {
+  return page.evaluate(
+    async ({ selector, n }) => {
+      interface Ed {
+        state: { doc: { content: { size: number } } }
+        commands: { setTextSelection(pos: number): boolean }
+        view: { state: { tr: { insertText(t: string): unknown } }; dispatch(tr: unknown): void }
+      }
+      const editor = (document.querySelector(selector) as unknown as { editor?: Ed }).editor
+      if (!editor) throw new Error(`no editor at ${selector}`)
+      editor.commands.setTextSelection(editor.state.doc.content.size - 1)
+      const out: number[] = []
+      for (let i = 0; i < n; i++) {
+        const started = performance.now()
+        editor.view.dispatch(editor.view.state.tr.insertText('x'))
+        void document.documentElement.offsetHeight
+        out.push(performance.now() - started)
+        await new Promise((resolve) => setTimeout(resolve, 0))
+      }
+      return out
+    },
+    { selector, n },
+  )
+}
+
+/** The page's JS heap after a forced garbage collection, in MB. */
+async function heapMb(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('HeapProfiler.enable')
+  await cdp.send('HeapProfiler.collectGarbage')
+  const { usedSize } = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }
+  await cdp.detach()
+  return usedSize / 1e6
+}
+
+interface FloorFigures {
+  open: number
+  keystrokes: number[]
+  heap: number
+}
+
+async function floor(rig: AppRig, doc: ScaledDoc): Promise<FloorFigures> {
+  const { page, context } = await rig.person()
+  await page.goto(`${rig.appUrl}/`)
+  await installFloor(page)
+  const opens: number[] = []
+  for (let i = 0; i < OPENS; i++) {
+    opens.push(
+      await page.evaluate((json) => {
+        interface FloorApi {
+          createFloorEditor(el: HTMLElement, content: object): { destroy(): void }
+        }
+        const g = globalThis as unknown as { BenchFloor: FloorApi; __floor?: { destroy(): void } }
+        g.__floor?.destroy()
+        document.querySelector('#bench-floor')?.remove()
+        const element = document.createElement('div')
+        element.id = 'bench-floor'
+        document.body.append(element)
+        const started = performance.now()
+        g.__floor = g.BenchFloor.createFloorEditor(element, json)
+        void document.documentElement.offsetHeight
+        return performance.now() - started
+      }, doc.json),
+    )
+  }
+  const keystrokes = await typeAtEnd(page, '[data-testid=floor-editor]', KEYSTROKES)
+  const heap = await heapMb(page)
+  await context.close()
+  return { open: median(opens), keystrokes, heap }
+}
+
+interface AppFigures {
+  opens: number[]
+  keystrokes: number[]
+  heap: number
+  joinMs: number
+  remote: number[]
+}
+
+async function app(rig: AppRig, doc: ScaledDoc): Promise<AppFigures> {
+  const { page: a, link } = await openCheckpoint(rig, doc)
+  await a.context().addInitScript(probeOpen, doc.size)
+  const opens: number[] = []
+  for (let i = 0; i < OPENS; i++) {
+    await a.reload()
+    opens.push(await openedAt(a))
+  }
+  const keystrokes = await typeAtEnd(a, '[data-testid=editor]', KEYSTROKES)
+  const heap = await heapMb(a)
+  const expected = doc.text + 'x'.repeat(KEYSTROKES)
+  const b = await rig.person()
+  const started = Date.now()
+  await b.page.goto(link)
+  await waitFor('B shows the whole document', async () => (await editorText(b.page)) === expected, {
+    timeoutMs: 180_000,
+    intervalMs: 100,
+  })
+  const joinMs = Date.now() - started
+  await Promise.all([peersShown(a, 1), peersShown(b.page, 1)])
+  const remote = await typeAndWatch(a, [b.page], REMOTE_EDITS)
+  await Promise.all([a.context().close(), b.context.close()])
+  return { opens, keystrokes, heap, joinMs, remote }
+}
+
+const pq = (values: readonly number[]): string =>
+  `p50 ${ms(percentile(values, 50))}, p99 ${ms(percentile(values, 99))}`
+
+export async function scale(): Promise<Figure> {
+  const trace = loadTrace('automerge-paper')
+  const base = replayString(trace.patches)
+  const rows: Row[] = []
+  const details: string[] = [
+    '',
+    'Size curves (bench/scale.ts): app beside plain Tiptap without Yjs (floor), same run:',
+    '',
+    '| size | chars | paragraphs | open (floor) | keystroke p50 / p99 (floor) | remote edit p50 / p90 / p99 | late joiner | heap MB (floor) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  const rig = await startApp()
+  try {
+    for (const factor of factors()) {
+      const doc = scaledDoc(base, factor)
+      const f = await floor(rig, doc)
+      const m = await app(rig, doc)
+      const label = `x${factor} (${doc.text.length.toLocaleString('en')} chars, ${doc.paragraphs.toLocaleString('en')} paragraphs)`
+      const open = median(m.opens)
+      rows.push(
+        {
+          id: 'B2',
+          what: `keystroke at the end, ${label}`,
+          value: pq(m.keystrokes),
+          baseline: `${pq(f.keystrokes)} plain Tiptap`,
+          ratio: percentile(m.keystrokes, 50) / percentile(f.keystrokes, 50),
+          target: 'p99 ≤ 16 ms',
+          met: percentile(m.keystrokes, 99) <= 16,
+        },
+        {
+          id: 'B4',
+          what: `edit to remote-visible, 2 peers, ${label}`,
+          value: pq(m.remote),
+          baseline: `${pq(f.keystrokes)} plain Tiptap applying it`,
+          ratio: percentile(m.remote, 50) / percentile(f.keystrokes, 50),
+          target: 'p50 ≤ 16 ms, p99 ≤ 33 ms',
+          met: percentile(m.remote, 50) <= 16 && percentile(m.remote, 99) <= 33,
+        },
+        {
+          id: 'B5',
+          what: `open from IndexedDB until editable, ${label}`,
+          value: `${ms(open, 0)} median`,
+          baseline: `${ms(f.open, 0)} plain Tiptap`,
+          ratio: open / f.open,
+          target: '≤ 1 s',
+          met: open <= 1000,
+        },
+      )
+      details.push(
+        `| x${factor} | ${doc.text.length.toLocaleString('en')} | ${doc.paragraphs.toLocaleString('en')} | ` +
+          `${ms(open, 0)} (${ms(f.open, 0)}) | ${ms(percentile(m.keystrokes, 50))} / ${ms(percentile(m.keystrokes, 99))} ` +
+          `(${ms(percentile(f.keystrokes, 50))} / ${ms(percentile(f.keystrokes, 99))}) | ` +
+          `${ms(percentile(m.remote, 50))} / ${ms(percentile(m.remote, 90))} / ${ms(percentile(m.remote, 99))} | ` +
+          `${ms(m.joinMs, 0)} | ${m.heap.toFixed(1)} (${f.heap.toFixed(1)}) |`,
+      )
+    }
+  } finally {
+    await rig.close()
+  }
+  details.push(
+    '',
+    'Late joiner: from opening the link with nothing stored to the whole text shown (page load, signaling, WebRTC, transfer, first render).',
+  )
+  return { rows, details }
+}
+
+if (isMain(import.meta.url)) runAlone('scale', scale)
