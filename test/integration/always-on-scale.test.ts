@@ -1,14 +1,10 @@
 import { rmSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { encodeServerMessage } from '../../src/protocol/always-on'
-import { NO_PARENT, parseEntry } from '../../src/protocol/entry'
-import { deriveDocKeys, type DocKeys } from '../../src/share/keys'
+import { parseEntry } from '../../src/protocol/entry'
+import { deriveDocKeys } from '../../src/share/keys'
 import { newDocAddress, type DocAddress } from '../../src/share/link'
-import { sealEntry } from '../../src/sync/always-on/crypto'
-import { encodePayload } from '../../src/sync/always-on/payload'
 import type { ServerConfig } from '../../server/config'
 import { startServer, type RunningServer } from '../../server/server'
 import { storeClient, storeUrlOf, type StoreClient } from '../helpers/always-on-client'
@@ -23,6 +19,7 @@ import {
   updateEntry,
 } from '../helpers/raw-store'
 import { startRedis, type RedisProcess } from '../helpers/redis'
+import { presenceEntry } from '../helpers/presence-entry'
 import { waitFor } from '../helpers/wait-for'
 
 // Always-on peers at scale: instances sharing one PostgreSQL store and relaying live through one
@@ -92,24 +89,6 @@ async function relayed(server: RunningServer, kind: 'entry' | 'ephemeral'): Prom
   return values.find((value) => value.labels['kind'] === kind)?.value ?? 0
 }
 
-/** A signed, sealed presence entry naming `name`, as a link holder's browser sends it. */
-function presenceEntry(keys: DocKeys, name: string): Uint8Array {
-  const awareness = new Awareness(new Y.Doc())
-  awareness.setLocalStateField('user', { name })
-  const entry = sealEntry(
-    keys,
-    { kind: 'ephemeral', parent: NO_PARENT, covers: 0 },
-    encodePayload({
-      type: 'awareness',
-      sentAt: Date.now(),
-      update: encodeAwarenessUpdate(awareness, [awareness.clientID]),
-    }),
-  )
-  awareness.destroy()
-  awareness.doc.destroy()
-  return entry
-}
-
 describe('instances sharing PostgreSQL and Redis', () => {
   let postgres: PostgresProcess
   let redis: RedisProcess
@@ -159,10 +138,11 @@ describe('instances sharing PostgreSQL and Redis', () => {
     const entries = (await a.store!.totals()).entries
     onA.awareness.setLocalStateField('user', { name: 'Ada on A' })
     await waitFor('B hears A through the relay', () => onB.status.get().relayed === 1)
-    expect(names(onB)).toContainEqual({ name: 'Ada on A' })
+    // Presence is signed asynchronously (PRESENCE-1): the name follows the first state.
+    await expect.poll(() => names(onB)).toContainEqual({ name: 'Ada on A' })
     onB.awareness.setLocalStateField('user', { name: 'Bo on B' })
     await waitFor('A hears B through the relay', () => onA.status.get().relayed === 1)
-    expect(names(onA)).toContainEqual({ name: 'Bo on B' })
+    await expect.poll(() => names(onA)).toContainEqual({ name: 'Bo on B' })
     expect((await b.store!.totals()).entries).toBe(entries)
     // Both instances stayed on the same log: no entry was stored twice.
     const dump = await dumpDocument(a.store!, deriveDocKeys(address).storeTopic)
@@ -200,7 +180,10 @@ describe('instances sharing PostgreSQL and Redis', () => {
       expect(
         await publish(
           frame(
-            encodeServerMessage({ type: 'ephemeral', entry: presenceEntry(keys, 'Genuine 1') }),
+            encodeServerMessage({
+              type: 'ephemeral',
+              entry: await presenceEntry(keys, 'Genuine 1'),
+            }),
           ),
         ),
       ).toBeGreaterThan(0)
@@ -232,7 +215,10 @@ describe('instances sharing PostgreSQL and Redis', () => {
         ),
         'truncated entry': entryFrame(head + 1, updateEntry(keys, 'FORGED-4 ').slice(0, 90)),
         'forged presence': frame(
-          encodeServerMessage({ type: 'ephemeral', entry: presenceEntry(forged, 'Mallory') }),
+          encodeServerMessage({
+            type: 'ephemeral',
+            entry: await presenceEntry(forged, 'Mallory'),
+          }),
         ),
       }
       const relayedBefore = await relayed(b, 'entry')
@@ -250,7 +236,9 @@ describe('instances sharing PostgreSQL and Redis', () => {
       )
       // Redis delivers one publisher's messages in order: once this arrives, B has handled all.
       await publish(
-        frame(encodeServerMessage({ type: 'ephemeral', entry: presenceEntry(keys, 'Genuine 2') })),
+        frame(
+          encodeServerMessage({ type: 'ephemeral', entry: await presenceEntry(keys, 'Genuine 2') }),
+        ),
       )
       await waitFor('the second genuine presence arrived', () =>
         names(subscriber).some((n) => JSON.stringify(n) === '{"name":"Genuine 2"}'),
@@ -297,7 +285,7 @@ describe('instances sharing PostgreSQL and Redis', () => {
       const old = new Uint8Array(Buffer.from(stored!.updates[0]!.bytes, 'base64'))
       expect(await publish({ type: 'entry', seq: head + 1, entry: old })).toBeGreaterThan(0)
       // Redis delivers one publisher's messages in order: once this arrives, so has the replay.
-      await publish({ type: 'ephemeral', entry: presenceEntry(keys, 'After the replay') })
+      await publish({ type: 'ephemeral', entry: await presenceEntry(keys, 'After the replay') })
       await waitFor('the presence after the replay arrived', () =>
         names(reader).some((n) => JSON.stringify(n) === '{"name":"After the replay"}'),
       )
@@ -341,7 +329,7 @@ describe('instances sharing PostgreSQL and Redis', () => {
         ok: true,
         value: { kind: 'tombstone' },
       })
-      for (const entry of [updateEntry(keys, 'late '), presenceEntry(keys, 'Late')]) {
+      for (const entry of [updateEntry(keys, 'late '), await presenceEntry(keys, 'Late')]) {
         const answer = await socket.put(entry)
         expect(answer.type === 'reject' ? answer.reason : 'ack').toBe('moved')
       }
