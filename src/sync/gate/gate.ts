@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { entryId, NO_PARENT } from '../../protocol/entry'
@@ -90,6 +91,28 @@ function raise(target: Map<number, number>, span: Span): void {
   }
 }
 
+/** Pending updates merged one by one up to this many; beyond, one diff since the batch began. */
+const MERGE_LIMIT = 64
+
+/** The document's state vector as it was before `update` (just applied) was made. */
+function vectorBefore(doc: Y.Doc, update: Uint8Array): Map<number, number> {
+  const vector = Y.decodeStateVector(Y.encodeStateVector(doc))
+  for (const [client, clock] of Y.parseUpdateMeta(update).from) {
+    if ((vector.get(client) ?? 0) > clock) vector.set(client, clock)
+  }
+  return vector
+}
+
+function encodeVector(vector: Map<number, number>): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, vector.size)
+  for (const [client, clock] of vector) {
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, clock)
+  }
+  return encoding.toUint8Array(encoder)
+}
+
 function covered(stateVector: Map<number, number>, to: Map<number, number>): boolean {
   if (to.size === 0) return false
   for (const [client, clock] of to) if ((stateVector.get(client) ?? 0) < clock) return false
@@ -111,6 +134,8 @@ export class Gate {
   private readonly signer: DocKeys | null
   private applyChain: Promise<void> = Promise.resolve()
   private pending: Uint8Array[] = []
+  /** The state vector before the first pending update (for batches too long to merge). */
+  private batchStart: Map<number, number> | null = null
   private sealing = false
   private changed = false
   private tombstone: Uint8Array | null = null
@@ -139,11 +164,18 @@ export class Gate {
     return this.tombstone !== null
   }
 
-  /** A link came up: say what we have and who we are. */
+  /**
+   * A link came up: say what we have and who we are. A shared link (other tabs) is only greeted
+   * (asking whoever is there to answer) and counts as a link once an answer arrives.
+   */
   open(link: GateLink): void {
     if (this.destroyed || this.links.has(link)) return
+    if (link.shared === true) {
+      this.introduce(link, true)
+      return
+    }
     this.links.set(link, { stateVector: new Map(), warned: false })
-    this.introduce(link, link.shared === true)
+    this.introduce(link, false)
   }
 
   /** Our state vector, our presence and the others' we know, and the tombstone if any. */
@@ -160,6 +192,10 @@ export class Gate {
 
   receive(link: GateLink, bytes: Uint8Array): void {
     if (this.destroyed) return
+    // A shared link (other tabs) counts once someone answers on it: alone, nothing is signed.
+    if (link.shared === true && !this.links.has(link)) {
+      this.links.set(link, { stateVector: new Map(), warned: false })
+    }
     const state = this.links.get(link)
     if (!state) return
     const decoded = decodeGateMessage(bytes)
@@ -348,6 +384,7 @@ export class Gate {
     }
     // Alone, nothing is signed: whoever connects later asks with `want` and gets one diff.
     if (this.tombstone || this.links.size === 0) return
+    if (this.pending.length === 0) this.batchStart = vectorBefore(this.options.doc, update)
     this.pending.push(update)
     if (!this.sealing) void this.flush()
   }
@@ -357,8 +394,18 @@ export class Gate {
     this.sealing = true
     while (this.pending.length > 0 && !this.destroyed) {
       const updates = this.pending
+      const since = this.batchStart
       this.pending = []
-      const update = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates)
+      this.batchStart = null
+      // Typing piles up a few updates while a signature is in flight; a bulk change (a paste, a
+      // replayed history) piles up thousands, which one diff since the batch began covers in
+      // one pass where merging them would take far longer.
+      const update =
+        updates.length === 1
+          ? (updates[0] as Uint8Array)
+          : updates.length <= MERGE_LIMIT || since === null
+            ? Y.mergeUpdates(updates)
+            : Y.encodeStateAsUpdate(this.options.doc, encodeVector(since))
       const entry = await this.seal(update)
       if (!entry) continue
       const span = Y.parseUpdateMeta(update)

@@ -4,8 +4,9 @@ import type { Gate, GateLink } from './gate'
 // The gate between tabs of one browser (rule GATE-2): y-webrtc's own BroadcastChannel now
 // carries only its shadow document, so the gate opens a channel of its own, named after the room.
 // All other tabs of the document are one link: a `want` from one is answered by each of the
-// others. lib0's `publish` also calls this tab's own subscribers; only messages marked as coming
-// from another tab are read.
+// others. It counts as a link (and this tab's changes are signed for it) only once another tab
+// answered (GATE-5). lib0's `publish` also calls this tab's own subscribers; only messages
+// marked as coming from another tab are read.
 
 const FROM_OTHER_TAB = 'broadcastchannel'
 

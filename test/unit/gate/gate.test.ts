@@ -257,4 +257,38 @@ describe('the gate between a document and its peers', () => {
     await expectText(r, 'first second')
     await expectText(c, 'first second')
   })
+
+  it('[GATE-5][SYNC-2] alone, nothing is signed; a tab that answers on the shared channel gets everything', async () => {
+    const { editorKeys } = cast()
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    // One BroadcastChannel between tabs: both ends are shared links; B's tab is not open yet.
+    let bOpen = false
+    const toB: GateLink = {
+      label: 'tabs',
+      shared: true,
+      send: (bytes) =>
+        setTimeout(() => {
+          if (bOpen) b.gate.receive(toA, bytes)
+        }, 0),
+    }
+    const toA: GateLink = {
+      label: 'tabs',
+      shared: true,
+      send: (bytes) => setTimeout(() => a.gate.receive(toB, bytes), 0),
+    }
+    a.gate.open(toB)
+    await settle()
+    // A bulk change while alone: thousands of updates, no signature.
+    for (let i = 0; i < 2_000; i += 1) write(a, i, 'x')
+    await settle()
+    expect(a.gate.stats.signedEntries).toBe(0)
+    // Another tab opens: it asks, A answers with one diff, and from then on A signs.
+    bOpen = true
+    b.gate.open(toA)
+    await expectText(b, 'x'.repeat(2_000))
+    for (let i = 0; i < 500; i += 1) write(a, 0, 'y')
+    await expectText(b, 'y'.repeat(500) + 'x'.repeat(2_000))
+    expect(a.gate.stats.signedEntries).toBeLessThan(20)
+  })
 })
