@@ -19,9 +19,12 @@ import { restoreRelativeSelection } from './restore-selection'
 // a remote change rebuilds and replaces only the top-level blocks it touched, a local change
 // writes only the blocks the transaction replaced (src/doc/block-sync.ts). Everything else is
 // y-tiptap 3.0.9 as pinned: the plugin, its state, the view update that calls
-// `_prosemirrorChanged`, undo, carets, snapshots. The patch is three methods of the plugin's
-// ProsemirrorBinding, installed before its view registers the Yjs observer; to drop it when
-// upstream renders incrementally again, use Collaboration itself in create-editor.ts.
+// `_prosemirrorChanged`, undo, carets, snapshots. The patch replaces five members of the plugin's
+// ProsemirrorBinding (`_observeFunction`, `_prosemirrorChanged`, `_forceRerender`, `mux`,
+// `beforeAllTransactions`) before its view registers them with Yjs; the binding's tests fail if
+// upstream renames them (BIND-1 keeps no identity then). To drop the patch when upstream renders
+// incrementally again, use Collaboration itself in create-editor.ts, and y-tiptap's
+// `initProseMirrorDoc` and `updateYFragment` in pm-bridge.ts.
 
 interface SyncState {
   snapshot: unknown

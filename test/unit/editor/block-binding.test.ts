@@ -4,8 +4,8 @@ import type { Node as PMNode } from '@tiptap/pm/model'
 import { TextSelection } from '@tiptap/pm/state'
 import { Transform } from '@tiptap/pm/transform'
 import type { DecorationSet } from '@tiptap/pm/view'
-import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
 import {
+  ProsemirrorBinding,
   absolutePositionToRelativePosition,
   yCursorPluginKey,
   yXmlFragmentToProseMirrorRootNode,
@@ -345,3 +345,24 @@ function rangeOf(step: { getMap(): { forEach(f: (a: number, b: number) => void):
   })
   return out
 }
+
+// Not a rule: the patch (src/editor/block-binding.ts) replaces these members of y-tiptap 3.0.9's
+// binding; if an upgrade renames one, this says which before anything silently runs upstream's.
+describe('block binding: the y-tiptap internals it replaces', () => {
+  it('exist on the pinned ProsemirrorBinding', () => {
+    const binding = new ProsemirrorBinding(new Y.Doc().getXmlFragment('body'))
+    const members = binding as unknown as Record<string, unknown>
+    for (const name of [
+      '_observeFunction',
+      '_prosemirrorChanged',
+      '_forceRerender',
+      '_typeChanged',
+      '_isLocalCursorInView',
+      'mux',
+      'beforeAllTransactions',
+    ]) {
+      expect(typeof members[name], name).toBe('function')
+    }
+    expect('_tr' in ProsemirrorBinding.prototype).toBe(true)
+  })
+})
