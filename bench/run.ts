@@ -1,4 +1,4 @@
-// `npm run bench`: every editor and sync figure of issue 5 (B1..B7), their size curves (issue 12) and the always-on peers' B8, versions' B9,
+// `npm run bench`: every editor and sync figure of issue 5 (B1..B7), their size curves (issue 12) and the always-on peers' B8, versions' B9, the gate's B10,
 // one after another (a 2-core machine: running them side by side would measure contention), then
 // one markdown table with each measured value beside its same-run baseline, the ratio, the target
 // and whether it was met. A figure that crashes is reported as such and the others still run.
@@ -13,6 +13,7 @@ import { b6 } from './b6-storage'
 import { b7 } from './b7-download'
 import { b8 } from './b8-always-on'
 import { b9 } from './b9-versions'
+import { b10 } from './b10-gate'
 import { scale } from './scale'
 import { machine, summaryTable, type Figure, type Row } from './lib/report'
 
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   await run('B7', b7)
   await run('B8', b8)
   await run('B9', b9)
+  await run('B10', () => b10())
   console.log(summaryTable(rows))
   for (const line of details) console.log(line)
   for (const line of failed) console.log(`\n**${line}** (figure crashed; not measured)`)
