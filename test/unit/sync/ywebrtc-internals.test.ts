@@ -1,5 +1,5 @@
 // y-webrtc's private parts that Meshpad's adapter relies on (src/sync/webrtc.ts,
-// src/sync/own-broadcasts.ts). Its typings expose none of them, so nothing but this test notices
+// src/sync/own-broadcasts.ts, src/sync/gate/tap-ywebrtc.ts). Its typings expose none of them, so nothing but this test notices
 // if an upgrade renames or reshapes one: the failover, the reconnect watchdog, the fresh peer id
 // on resume, the peer count and the own-broadcast filter would then break silently. y-webrtc is
 // pinned exactly in package.json for the same reason. A failure here names the part that moved.
@@ -250,5 +250,36 @@ describe('y-webrtc internals the adapter relies on', () => {
     } finally {
       otherTab.close()
     }
+  })
+
+  it('new connections go through room.webrtcConns.set, each with a simple-peer whose only data listener is y-webrtc’s', async () => {
+    const { server, provider, roomName } = await setUp()
+    const room = provider.room as unknown as { webrtcConns: Map<string, unknown> }
+    const added: unknown[] = []
+    const set = room.webrtcConns.set.bind(room.webrtcConns)
+    room.webrtcConns.set = (id: string, conn: unknown) => {
+      added.push(conn)
+      return set(id, conn)
+    }
+    await vi.waitFor(() => expect(server.plain(roomName, 'announce')).not.toEqual([]), WAIT)
+    // A peer announces itself: y-webrtc makes a connection for it.
+    server.publish(roomName, { type: 'announce', from: 'a-remote-peer' })
+    await vi.waitFor(() => expect(added.length).toBe(1), WAIT)
+    const peer = (
+      added[0] as { peer: Record<string, unknown> & { listenerCount(e: string): number } }
+    ).peer
+    holds(
+      isFunction(peer['send']) &&
+        isFunction(peer['on']) &&
+        isFunction(peer['removeAllListeners']) &&
+        typeof peer['connected'] === 'boolean',
+      'a WebrtcConn’s `peer` (simple-peer) has send(), on(), removeAllListeners() and `connected`',
+      'gate/tap-ywebrtc.ts tapConnection()',
+    )
+    holds(
+      peer.listenerCount('data') === 1,
+      'y-webrtc registers exactly one data listener per connection, in its constructor',
+      'gate/tap-ywebrtc.ts (it replaces that listener: the gate must be the only reader)',
+    )
   })
 })
