@@ -1,8 +1,9 @@
 // y-webrtc's private parts that Meshpad's adapter relies on (src/sync/webrtc.ts,
-// src/sync/own-broadcasts.ts, src/sync/gate/tap-ywebrtc.ts). Its typings expose none of them, so nothing but this test notices
-// if an upgrade renames or reshapes one: the failover, the reconnect watchdog, the fresh peer id
-// on resume, the peer count and the own-broadcast filter would then break silently. y-webrtc is
-// pinned exactly in package.json for the same reason. A failure here names the part that moved.
+// src/sync/own-broadcasts.ts, src/sync/gate/tap-ywebrtc.ts). Its typings expose none of them,
+// so nothing but this test notices if an upgrade renames or reshapes one: the failover, the
+// reconnect watchdog, the fresh peer id on resume, the peer count, the own-broadcast filter and
+// the gate's tap would then break silently. y-webrtc is pinned exactly in package.json for the
+// same reason. A failure here names the part that moved.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
