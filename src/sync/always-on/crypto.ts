@@ -7,6 +7,7 @@ import {
   parseEntry,
   signEntry,
   verifyEntry,
+  type Entry,
   type EntryHeader,
   type EntryKind,
   type EntryRejection,
@@ -45,9 +46,18 @@ export function openEntry(keys: ReadKeys, bytes: Uint8Array, maxBytes: number): 
   const parsed = parseEntry(bytes, maxBytes)
   if (!parsed.ok) return parsed
   const entry = parsed.value
-  if (!verifyEntry(entry, keys.storeTopic, keys.verifyKey)) {
-    return { ok: false, reason: 'bad-signature', detail: 'not signed by this document’s key' }
-  }
+  if (!verifyEntry(entry, keys.storeTopic, keys.verifyKey)) return BAD_SIGNATURE
+  return decryptEntry(keys, entry)
+}
+
+export const BAD_SIGNATURE = {
+  ok: false,
+  reason: 'bad-signature',
+  detail: 'not signed by this document’s key',
+} as const
+
+/** Decrypts an entry whose signature was checked (ENTRY-4: never before). */
+export function decryptEntry(keys: ReadKeys, entry: Entry): OpenResult {
   let payload: Uint8Array
   try {
     payload = xchacha20poly1305(keys.encryptionKey, entry.nonce, encodeHeader(entry)).decrypt(
@@ -63,8 +73,8 @@ export function openEntry(keys: ReadKeys, bytes: Uint8Array, maxBytes: number): 
       parent: entry.parent,
       covers: entry.covers,
       payload,
-      id: entryId(bytes),
-      size: bytes.length,
+      id: entryId(entry.bytes),
+      size: entry.bytes.length,
     },
   }
 }

@@ -4,14 +4,13 @@ import {
   assembleEntry,
   encodeHeader,
   entryBody,
-  entryId,
   NONCE_BYTES,
   parseEntry,
   signingInput,
   type EntryHeader,
 } from '../../protocol/entry'
 import type { DocKeys, ReadKeys } from '../../share/keys'
-import type { OpenResult } from '../always-on/crypto'
+import { BAD_SIGNATURE, decryptEntry, type OpenResult } from '../always-on/crypto'
 import type { AsyncEd25519 } from './ed25519'
 
 // The same sealed entry an always-on peer keeps (rules ENTRY-1..4), made and checked with an
@@ -48,26 +47,5 @@ export async function openEntryAsync(
     signingInput(keys.storeTopic, entry.signed),
     keys.verifyKey,
   )
-  if (!valid) {
-    return { ok: false, reason: 'bad-signature', detail: 'not signed by this document’s key' }
-  }
-  let payload: Uint8Array
-  try {
-    payload = xchacha20poly1305(keys.encryptionKey, entry.nonce, encodeHeader(entry)).decrypt(
-      entry.ciphertext,
-    )
-  } catch {
-    return { ok: false, reason: 'undecryptable', detail: 'wrong key or altered ciphertext' }
-  }
-  return {
-    ok: true,
-    value: {
-      kind: entry.kind,
-      parent: entry.parent,
-      covers: entry.covers,
-      payload,
-      id: entryId(bytes),
-      size: bytes.length,
-    },
-  }
+  return valid ? decryptEntry(keys, entry) : BAD_SIGNATURE
 }
