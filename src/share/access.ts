@@ -1,6 +1,14 @@
 import { deriveDocKeys, type DocKeys, type ReadKeys } from './keys'
-import { isDocId, type DocId } from './ids'
-import { documentHash, parseDocumentHash, ShareLinkError, type DocAddress } from './link'
+import type { DocId } from './ids'
+import {
+  checkedDocId,
+  checkNothingAfter,
+  documentHash,
+  hashParts,
+  parseDocumentHash,
+  ShareLinkError,
+  type DocAddress,
+} from './link'
 import { isViewToken, readKeysOfToken, viewHash, viewTokenOf, type ViewToken } from './view-link'
 
 // What a link gives its holder (rules VIEW-1..3): an edit link every key of the document, a view
@@ -46,34 +54,22 @@ export function viewHashOf(access: DocAccess): string {
  * (`#/v/<docId>/<token>`). Null for the home route; ShareLinkError for anything malformed.
  */
 export function parseAccessHash(input: string): DocAccess | null {
-  const hashIndex = input.indexOf('#')
-  const hash = hashIndex >= 0 ? input.slice(hashIndex + 1) : input.includes('://') ? '' : input
-  const parts = hash.split('/')
-  if (parts[0] !== '' || parts[1] !== 'v') {
+  const parts = hashParts(input)
+  if (parts === null || parts[0] !== '' || parts[1] !== 'v') {
     const address = parseDocumentHash(input)
     return address === null ? null : editAccess(address)
   }
   const [, , docId = '', token = '', ...rest] = parts
-  if (!isDocId(docId)) {
-    throw new ShareLinkError(
-      'malformed-document-id',
-      'The document id in this link is malformed: the link was probably cut short when copied.',
-    )
-  }
+  const id = checkedDocId(docId)
   if (!isViewToken(token)) {
     throw new ShareLinkError(
       'malformed-view-token',
       'The key in this view link is malformed: the link was probably cut short when copied.',
     )
   }
-  if (rest.length > 0 && !(rest.length === 1 && rest[0] === '')) {
-    throw new ShareLinkError(
-      'trailing-garbage',
-      'This document link has extra parts after the key.',
-    )
-  }
+  checkNothingAfter(rest, 'the key')
   try {
-    return viewAccess(docId, token)
+    return viewAccess(id, token)
   } catch {
     throw new ShareLinkError('malformed-view-token', 'The key in this view link is not valid.')
   }

@@ -57,10 +57,8 @@ export function shareLinkFor(appUrl: string, hash: string): string {
  * route (empty hash or `#/`), throws ShareLinkError with a reason for anything else malformed.
  */
 export function parseDocumentHash(input: string): DocAddress | null {
-  const hashIndex = input.indexOf('#')
-  const hash = hashIndex >= 0 ? input.slice(hashIndex + 1) : input.includes('://') ? '' : input
-  if (hash === '' || hash === '/') return null
-  const parts = hash.split('/')
+  const parts = hashParts(input)
+  if (parts === null) return null
   // ['', 'd', docId, secret]
   if (parts[0] !== '' || parts[1] !== 'd' || parts.length < 4) {
     throw new ShareLinkError(
@@ -69,23 +67,41 @@ export function parseDocumentHash(input: string): DocAddress | null {
     )
   }
   const [, , docId = '', secret = '', ...rest] = parts
-  if (!isDocId(docId)) {
-    throw new ShareLinkError(
-      'malformed-document-id',
-      'The document id in this link is malformed: the link was probably cut short when copied.',
-    )
-  }
+  const id = checkedDocId(docId)
   if (!isDocSecret(secret)) {
     throw new ShareLinkError(
       'malformed-secret',
       'The secret in this link is malformed: the link was probably cut short when copied.',
     )
   }
+  checkNothingAfter(rest, 'the secret')
+  return { docId: id, secret }
+}
+
+/** The route's parts (`['', 'd', id, secret]`), or null for the home route. */
+export function hashParts(input: string): string[] | null {
+  const hashIndex = input.indexOf('#')
+  const hash = hashIndex >= 0 ? input.slice(hashIndex + 1) : input.includes('://') ? '' : input
+  if (hash === '' || hash === '/') return null
+  return hash.split('/')
+}
+
+export function checkedDocId(docId: string): DocId {
+  if (!isDocId(docId)) {
+    throw new ShareLinkError(
+      'malformed-document-id',
+      'The document id in this link is malformed: the link was probably cut short when copied.',
+    )
+  }
+  return docId
+}
+
+/** A link may end in one slash, nothing more. */
+export function checkNothingAfter(rest: readonly string[], last: string): void {
   if (rest.length > 0 && !(rest.length === 1 && rest[0] === '')) {
     throw new ShareLinkError(
       'trailing-garbage',
-      'This document link has extra parts after the secret.',
+      `This document link has extra parts after ${last}.`,
     )
   }
-  return { docId, secret }
 }
