@@ -21,26 +21,29 @@ export interface RoomKeys {
 const TOPIC_LABEL = 'meshpad/v1/topic'
 const PASSWORD_LABEL = 'meshpad/v1/password'
 
-function hashLabelled(label: string, address: DocAddress): string {
-  return toBase64UrlEncoded(
-    digest(encodeUtf8(`${label}\u0000${address.docId}\u0000${address.secret}`)),
-  )
+/** base64url(SHA-256(label ‖ 0 ‖ docId ‖ 0 ‖ secret)), the secret as a string. */
+function hashLabelled(label: string, docId: string, secret: string): string {
+  return toBase64UrlEncoded(digest(encodeUtf8(`${label}\u0000${docId}\u0000${secret}`)))
+}
+
+function roomOf(
+  version: string,
+  labels: readonly [string, string],
+  docId: string,
+  secret: string,
+): RoomKeys {
+  return {
+    topic: `${version}.${hashLabelled(labels[0], docId, secret)}` as Topic,
+    password: hashLabelled(labels[1], docId, secret),
+  }
 }
 
 export function deriveRoomKeys(address: DocAddress): RoomKeys {
-  return {
-    topic: `mp1.${hashLabelled(TOPIC_LABEL, address)}` as Topic,
-    password: hashLabelled(PASSWORD_LABEL, address),
-  }
+  return roomOf('mp1', [TOPIC_LABEL, PASSWORD_LABEL], address.docId, address.secret)
 }
 
 const ROOM_TOPIC_LABEL = 'meshpad/v2/topic'
 const ROOM_PASSWORD_LABEL = 'meshpad/v2/password'
-
-function hashRead(label: string, keys: ReadKeys): string {
-  const secret = toBase64UrlEncoded(keys.readSecret)
-  return toBase64UrlEncoded(digest(encodeUtf8(`${label}\u0000${keys.docId}\u0000${secret}`)))
-}
 
 /**
  * The room of a document's peers (rules LINK-2, VIEW-2): derived from the read secret, which an
@@ -49,8 +52,6 @@ function hashRead(label: string, keys: ReadKeys): string {
  * the name a local copy is filed under (LINK-7), so copies made before still open.
  */
 export function deriveRoomKeysFromRead(keys: ReadKeys): RoomKeys {
-  return {
-    topic: `mp2.${hashRead(ROOM_TOPIC_LABEL, keys)}` as Topic,
-    password: hashRead(ROOM_PASSWORD_LABEL, keys),
-  }
+  const secret = toBase64UrlEncoded(keys.readSecret)
+  return roomOf('mp2', [ROOM_TOPIC_LABEL, ROOM_PASSWORD_LABEL], keys.docId, secret)
 }

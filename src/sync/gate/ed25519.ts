@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { toHexString } from 'lib0/buffer'
 
 // Ed25519 for the gate (rules GATE-1, PRESENCE-1): every document change and every presence
 // message is signed or verified on the way in and out, so it must not sit on the typing path.
@@ -19,12 +20,6 @@ const PKCS8_PREFIX = Uint8Array.from([
 const ALGORITHM = { name: 'Ed25519' } as const
 /** Imported keys kept per seed or public key; a document meets a handful, an attacker many. */
 const KEY_CACHE_LIMIT = 256
-
-function hexOf(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
-}
 
 function remember<T>(
   cache: Map<string, Promise<T>>,
@@ -55,14 +50,14 @@ function webCryptoEd25519(subtle: SubtleCrypto): AsyncEd25519 {
   const privateKeys = new Map<string, Promise<CryptoKey>>()
   const publicKeys = new Map<string, Promise<CryptoKey>>()
   const privateKey = (seed: Uint8Array): Promise<CryptoKey> =>
-    remember(privateKeys, hexOf(seed), () => {
+    remember(privateKeys, toHexString(seed), () => {
       const pkcs8 = new Uint8Array(PKCS8_PREFIX.length + seed.length)
       pkcs8.set(PKCS8_PREFIX)
       pkcs8.set(seed, PKCS8_PREFIX.length)
       return subtle.importKey('pkcs8', pkcs8, ALGORITHM, false, ['sign'])
     })
   const publicKey = (raw: Uint8Array): Promise<CryptoKey> =>
-    remember(publicKeys, hexOf(raw), () =>
+    remember(publicKeys, toHexString(raw), () =>
       subtle.importKey('raw', Uint8Array.from(raw), ALGORITHM, false, ['verify']),
     )
   return {

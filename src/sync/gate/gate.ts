@@ -1,3 +1,4 @@
+import { toHexString } from 'lib0/buffer'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
@@ -66,12 +67,6 @@ interface LinkState {
   /** What the link has, as far as we know: its `want`, plus what we sent it and it sent us. */
   readonly stateVector: Map<number, number>
   warned: boolean
-}
-
-function hexOf(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
 }
 
 /** Clock ranges per client, as Y.parseUpdateMeta gives them. */
@@ -216,7 +211,7 @@ export class Gate {
 
   /** Sends an entry this peer made elsewhere (e.g. a tombstone) to every link and keeps it. */
   broadcastEntry(bytes: Uint8Array): void {
-    this.seen.add(hexOf(entryId(bytes)))
+    this.seen.add(toHexString(entryId(bytes)))
     this.sendAll({ type: 'entries', entries: [bytes] })
   }
 
@@ -288,7 +283,7 @@ export class Gate {
   }
 
   private accept(link: GateLink, state: LinkState, bytes: Uint8Array): void {
-    const id = hexOf(entryId(bytes))
+    const id = toHexString(entryId(bytes))
     if (this.seen.has(id)) return
     this.remember(id)
     const opening = openEntryAsync(
@@ -428,7 +423,7 @@ export class Gate {
         encodePayload({ type: 'update-v1', update }),
       )
       this.stats.signedEntries += 1
-      this.remember(hexOf(entryId(entry)))
+      this.remember(toHexString(entryId(entry)))
       return entry
     } catch (error) {
       this.options.warn('Signing a change failed; it was not sent.', error)

@@ -1,5 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
+import { toHexString } from 'lib0/buffer'
 import type { Awareness } from 'y-protocols/awareness'
 import type { DocKeys, ReadKeys } from '../../share/keys'
 import type { AsyncEd25519 } from './ed25519'
@@ -57,14 +58,10 @@ export interface PresenceOptions {
   readonly now?: () => number
 }
 
-function hexOf(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0')
-  return out
-}
-
 export class Presence {
   readonly sessionKey: Uint8Array
+  /** Our session key in hex, to recognise our own messages coming back. */
+  private readonly ownKey: string
   readonly role: Role
   private readonly seed = randomBytes(32)
   private readonly topic: string
@@ -87,6 +84,7 @@ export class Presence {
 
   constructor(private readonly options: PresenceOptions) {
     this.sessionKey = ed25519.getPublicKey(this.seed)
+    this.ownKey = toHexString(this.sessionKey)
     this.topic = options.keys.storeTopic
     this.now = options.now ?? Date.now
     const keys = options.keys
@@ -139,8 +137,8 @@ export class Presence {
     const parsed = parsePresence(bytes)
     if (!parsed.ok) return REJECTED
     const message = parsed.value
-    const key = hexOf(message.sessionKey)
-    if (key === hexOf(this.sessionKey)) return STALE
+    const key = toHexString(message.sessionKey)
+    if (key === this.ownKey) return STALE
     const now = this.now()
     if (
       message.sentAt < now - PRESENCE_MAX_AGE_MS ||
