@@ -9,7 +9,7 @@ import { systemClock, type Clock, type IntervalHandle } from './clock'
 import { ed25519Auto, type AsyncEd25519 } from './gate/ed25519'
 import { Gate } from './gate/gate'
 import { TabLink } from './gate/tab-link'
-import { tapRoom, type TappableRoom } from './gate/tap-ywebrtc'
+import { hasHeard, tapRoom, type TappableRoom } from './gate/tap-ywebrtc'
 import { ignoreOwnBroadcasts, type BroadcastRoom } from './own-broadcasts'
 import { SignalingFailover } from './signaling-failover'
 import type { ReplicationAdapter } from './port'
@@ -26,7 +26,9 @@ import type { ConnectionState, StatusModel } from './status'
 // - it ignores an announce from a peer id it still holds a (stale) connection entry for, so a
 //   peer that pauses and resumes under the same id can stay cut off: we resume under a new id;
 // - a connection that never completes keeps its entry forever and blocks that peer: a watchdog
-//   destroys entries that have not connected in time, which makes y-webrtc announce again;
+//   destroys entries that have not connected in time, which makes y-webrtc announce again; so
+//   also one that opened but carries nothing (each side speaks first thing, so silence means the
+//   data channel is dead while y-webrtc still counts the peer as connected);
 // - pausing should take our name and caret away at once and resuming bring them back: the gate
 //   sends its pre-signed goodbye, then our state again.
 // It also stops the room re-applying its own BroadcastChannel messages (own-broadcasts.ts).
@@ -109,6 +111,11 @@ interface SignalingInternals {
 const STATUS_POLL_MS = 500
 /** A WebRTC connection still not open after this long is given up and retried. */
 export const CONNECT_DEADLINE_MS = 15_000
+/**
+ * An open connection on which nothing arrived for this long is given up and retried: each side
+ * speaks the moment it opens (GATE-2), so silence means the data channel does not carry.
+ */
+export const SILENT_DEADLINE_MS = 10_000
 
 export class WebrtcAdapter implements ReplicationAdapter {
   /** Every change and presence message between this document and its peers passes here. */
@@ -123,8 +130,11 @@ export class WebrtcAdapter implements ReplicationAdapter {
   private readonly watched = new Set<SignalingInternals>()
   /** When each pending connection entry was first seen unconnected. */
   private readonly pendingSince = new Map<ConnInternals, number>()
+  /** When each open connection was first seen open with nothing heard on it. */
+  private readonly silentSince = new Map<ConnInternals, number>()
   private transportErrorAt: number | null = null
   private readonly failover: SignalingFailover
+  private readonly warn: (message: string, error?: unknown) => void
 
   constructor(
     doc: Y.Doc,
@@ -133,6 +143,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
     options: WebrtcOptions,
   ) {
     this.clock = options.clock ?? systemClock
+    this.warn = options.warn ?? (() => undefined)
     const room = options.room ?? deriveRoomKeysFromRead(options.keys)
     this.gate = new Gate({
       doc,
@@ -210,6 +221,7 @@ export class WebrtcAdapter implements ReplicationAdapter {
     // starts from an empty list: connect() adds the socket of the current server again.
     this.provider.signalingConns = []
     this.pendingSince.clear()
+    this.silentSince.clear()
     this.refresh()
   }
 
@@ -310,17 +322,24 @@ export class WebrtcAdapter implements ReplicationAdapter {
     if (!room || !this.enabled) return
     const now = this.clock.now()
     const live = new Set(room.webrtcConns.values())
-    for (const conn of this.pendingSince.keys()) if (!live.has(conn)) this.pendingSince.delete(conn)
+    for (const watched of [this.pendingSince, this.silentSince]) {
+      for (const conn of watched.keys()) if (!live.has(conn)) watched.delete(conn)
+    }
     for (const conn of live) {
-      if (conn.connected || conn.closed) {
+      if (conn.closed || (conn.connected && hasHeard(conn))) {
         this.pendingSince.delete(conn)
+        this.silentSince.delete(conn)
         continue
       }
-      const since = this.pendingSince.get(conn)
-      if (since === undefined) this.pendingSince.set(conn, now)
-      else if (now - since > CONNECT_DEADLINE_MS) {
+      const [watched, deadline, what] = conn.connected
+        ? [this.silentSince, SILENT_DEADLINE_MS, 'open but silent']
+        : [this.pendingSince, CONNECT_DEADLINE_MS, 'not open']
+      const since = watched.get(conn)
+      if (since === undefined) watched.set(conn, now)
+      else if (now - since > deadline) {
         // simple-peer emits 'close'; y-webrtc then drops the entry and announces again.
-        this.pendingSince.delete(conn)
+        watched.delete(conn)
+        this.warn(`A peer connection ${what} after ${deadline / 1000} s; retrying.`)
         conn.destroy()
       }
     }

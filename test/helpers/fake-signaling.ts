@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 
 // A signaling server the test drives by hand: it accepts y-webrtc's WebSocket, records every
-// frame the client sends, relays nothing by itself, and publishes only what the test tells it
-// to (an announce from a peer that will never answer, say). With it the adapter's timers can be
+// frame the client sends, relays nothing by itself (unless told to `join` two topics), and
+// publishes what the test tells it to (an announce from a peer that will never answer, say). With it the adapter's timers can be
 // stepped through while the signaling side stays under the test's control.
 
 export type Frame = Record<string, unknown>
@@ -13,6 +13,8 @@ export class FakeSignaling {
   /** Every frame received, from every connection, in arrival order. */
   readonly frames: Frame[] = []
   private connectionsSeen = 0
+  /** Topics joined by `join`: a publish on one reaches every client on the other. */
+  private readonly joined = new Map<string, string>()
 
   private constructor(
     private readonly server: WebSocketServer,
@@ -23,7 +25,10 @@ export class FakeSignaling {
       socket.on('message', (data: Buffer, isBinary) => {
         if (isBinary) return
         // y-webrtc's signaling client only ever sends JSON objects.
-        this.frames.push(JSON.parse(data.toString('utf8')) as Frame)
+        const frame = JSON.parse(data.toString('utf8')) as Frame
+        this.frames.push(frame)
+        const to = frame['type'] === 'publish' ? this.joined.get(String(frame['topic'])) : undefined
+        if (to !== undefined) this.publish(to, frame['data'] as Frame)
       })
     })
   }
@@ -33,6 +38,16 @@ export class FakeSignaling {
     await once(server, 'listening')
     const { port } = server.address() as AddressInfo
     return new FakeSignaling(server, `ws://127.0.0.1:${port}/signal`)
+  }
+
+  /**
+   * Relays publishes between two topics, both ways, like the real server does within one. Two
+   * adapters in one process cannot share a room (y-webrtc keeps one per name), so each takes its
+   * own and the server joins them; without a room password the frames are plain, so it can.
+   */
+  join(a: string, b: string): void {
+    this.joined.set(a, b)
+    this.joined.set(b, a)
   }
 
   /** WebSocket connections accepted so far. */

@@ -275,7 +275,11 @@ export class Gate {
 
   private receivePresence(from: GateLink, bytes: Uint8Array): void {
     void this.presence.receive(bytes).then(({ verdict }) => {
-      if (verdict === 'rejected') this.stats.rejectedPresence += 1
+      if (verdict === 'rejected') {
+        this.stats.rejectedPresence += 1
+        const state = this.links.get(from)
+        if (state) this.warnOnce(from, state, 'a presence message that does not verify')
+      }
       if (verdict !== 'applied' || this.destroyed) return
       const message = encodeGateMessage({ type: 'presence', presence: bytes })
       for (const link of this.links.keys()) if (link !== from) link.send(message)

@@ -23,6 +23,18 @@ export interface TappableRoom {
   readonly webrtcConns: Map<string, ConnLike>
 }
 
+/** Connections on which the other side has said something (every peer speaks first thing). */
+const heard = new WeakSet<object>()
+
+/**
+ * Whether anything arrived on this connection. Each side sends its state vector the moment the
+ * link opens, so an open connection that stays silent carries nothing (WebrtcAdapter's watchdog
+ * drops it and y-webrtc connects afresh).
+ */
+export function hasHeard(conn: object): boolean {
+  return heard.has(conn)
+}
+
 function bytesOf(data: Uint8Array): Uint8Array {
   // simple-peer hands Buffers in Node; the gate's decoders want a plain view of the same bytes.
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
@@ -50,6 +62,7 @@ function tapConnection(gate: Gate, remotePeerId: string, conn: ConnLike): void {
     },
   }
   peer.on('data', (data) => {
+    heard.add(conn)
     // The remote side may speak first: simple-peer can deliver data before its own 'connect'.
     if (!closed) gate.open(link)
     gate.receive(link, bytesOf(data))

@@ -19,6 +19,9 @@ export interface E2E {
   newTab(peer: Peer, label: string): Promise<Peer>
 }
 
+/** Lines of each page's console printed with a failure (the whole log is saved beside it). */
+const CONSOLE_TAIL_LINES = 25
+
 function slug(text: string): string {
   return text
     .replace(/[^a-zA-Z0-9-]+/g, '-')
@@ -72,6 +75,11 @@ export function useE2E(): E2E {
         const file = path.basename(context.task.file.name, '.test.ts')
         const written = await saveArtifacts(path.join(resultsDir, file), context.task.name, opened)
         console.log(`[e2e] artifacts for "${context.task.name}":\n  ${written.join('\n  ')}`)
+        // CI keeps only what is printed: each page's last words go to the output too.
+        for (const peer of opened) {
+          const tail = [...peer.pageErrors, ...peer.consoleLines].slice(-CONSOLE_TAIL_LINES)
+          console.log(`[e2e] ${peer.label}'s console, last lines:\n  ${tail.join('\n  ')}`)
+        }
       }
     } finally {
       for (const peer of opened) await peer.close()

@@ -14,8 +14,14 @@ import { newDocAddress } from '../../../src/share/link'
 import type { WrtcLike } from '../../../src/sync/chunked'
 import { FAILOVER_AFTER_MS } from '../../../src/sync/signaling-failover'
 import { StatusModel } from '../../../src/sync/status'
-import { CONNECT_DEADLINE_MS, WebrtcAdapter, type WebrtcOptions } from '../../../src/sync/webrtc'
+import {
+  CONNECT_DEADLINE_MS,
+  SILENT_DEADLINE_MS,
+  WebrtcAdapter,
+  type WebrtcOptions,
+} from '../../../src/sync/webrtc'
 import { FakeSignaling } from '../../helpers/fake-signaling'
+import { hasHeard } from '../../../src/sync/gate/tap-ywebrtc'
 import { ManualClock } from '../../helpers/manual-clock'
 
 // Node 20 has no global WebSocket; y-webrtc's signaling client (lib0/websocket) uses the global.
@@ -163,5 +169,90 @@ describe('the watchdog for connections that never open', { timeout: 20_000 }, ()
     server.publish(topic, { type: 'announce', from: 'ghost' })
     await vi.waitFor(() => expect(made).toHaveLength(2), WAIT)
     expect(made[1]?.pc.signalingState).not.toBe('closed')
+  })
+})
+
+interface ConnLike {
+  readonly connected: boolean
+  readonly closed: boolean
+  readonly peer: { send(bytes: unknown): void }
+}
+
+/**
+ * y-webrtc's connections of an adapter's room (private; see ywebrtc-internals.test.ts), as soon
+ * as the room opens: right after its key promise settles, before any signaling message is read.
+ */
+async function connsOf(adapter: WebrtcAdapter): Promise<Map<string, ConnLike>> {
+  const provider = (
+    adapter as unknown as {
+      provider: { key: Promise<unknown>; room: { webrtcConns: Map<string, ConnLike> } | null }
+    }
+  ).provider
+  await provider.key
+  if (!provider.room) throw new Error('y-webrtc opened no room')
+  return provider.room.webrtcConns
+}
+
+describe('the watchdog for connections that open and carry nothing', { timeout: 20_000 }, () => {
+  /** Two adapters in one room over a relaying signaling server; only the first's clock moves. */
+  async function pair(options: { muteSecond: boolean }) {
+    const server = await startSignaling()
+    const clock = new ManualClock()
+    const warnings: string[] = []
+    const direct = {
+      signalingUrls: [server.url],
+      wrtc: wrtc as unknown as WrtcLike,
+      iceServers: [],
+    }
+    // No room password: the frames are plain, so the server can join the two rooms.
+    const first = openAdapter({ ...direct, clock, warn: (message) => warnings.push(message) }, '')
+    // One at a time, as people arrive: the second's announce makes the first offer.
+    await vi.waitFor(() => expect(server.plain(first.topic, 'announce')).toHaveLength(1), WAIT)
+    server.join(first.topic, `webrtc-timers-${process.pid}-${rooms + 1}`)
+    const second = openAdapter({ ...direct, clock: new ManualClock() }, '')
+    if (options.muteSecond) {
+      // A client modified to say nothing on its connections (as one whose data channel does not
+      // carry): every send on every connection it makes is dropped.
+      const conns = await connsOf(second.adapter)
+      const set = conns.set.bind(conns)
+      conns.set = (id, conn) => {
+        conn.peer.send = () => undefined
+        return set(id, conn)
+      }
+    }
+    // The status poll runs on the clocks, which stand still: the connections are read directly.
+    const conns = await connsOf(first.adapter)
+    const others = await connsOf(second.adapter)
+    const open = (map: Map<string, ConnLike>) => [...map.values()].filter((c) => c.connected)
+    await vi.waitFor(() => expect(open(conns)).toHaveLength(1), WAIT)
+    await vi.waitFor(() => expect(open(others)).toHaveLength(1), WAIT)
+    return { clock, warnings, conns }
+  }
+
+  it('[RECON-1] an open connection on which nothing arrives for 10 s is dropped, and y-webrtc connects afresh', async () => {
+    const { clock, warnings, conns } = await pair({ muteSecond: true })
+    const [silent] = conns.values()
+    clock.advance(TICK_MS) // first seen open and silent
+    clock.advance(SILENT_DEADLINE_MS) // at the deadline: still given its chance
+    await settle()
+    expect(warnings).toEqual([])
+    expect(silent?.closed).toBe(false)
+    clock.advance(TICK_MS) // past it: dropped, with a word in the log
+    expect(warnings).toEqual([expect.stringContaining('open but silent')])
+    await vi.waitFor(() => expect(silent?.closed).toBe(true), WAIT)
+    // y-webrtc dropped the entry and announced again: a fresh connection to the same peer.
+    await vi.waitFor(() => expect([...conns.values()].some((c) => c !== silent)).toBe(true), WAIT)
+  })
+
+  it('[RECON-1] a connection whose other side speaks is kept, however long it stays open', async () => {
+    const { clock, warnings, conns } = await pair({ muteSecond: false })
+    const [open] = conns.values()
+    // Its first words (a state vector and a presence) take a moment of real time to arrive.
+    await vi.waitFor(() => expect(open && hasHeard(open)).toBe(true), WAIT)
+    for (let i = 0; i < 5; i++) clock.advance(SILENT_DEADLINE_MS)
+    await settle()
+    expect(warnings).toEqual([])
+    expect(open?.closed).toBe(false)
+    expect([...conns.values()]).toEqual([open])
   })
 })
