@@ -40,6 +40,7 @@ let rooms = 0
 function openAdapter(
   options: Omit<WebrtcOptions, 'keys' | 'room'>,
   password = 'not-a-real-password',
+  keys = deriveDocKeys(newDocAddress()),
 ) {
   const topic = `webrtc-timers-${process.pid}-${++rooms}` as Topic
   const doc = new Y.Doc()
@@ -47,7 +48,7 @@ function openAdapter(
   const status = new StatusModel()
   const adapter = new WebrtcAdapter(doc, awareness, status, {
     ...options,
-    keys: deriveDocKeys(newDocAddress()),
+    keys,
     room: { topic, password },
   })
   cleanups.push(async () => {
@@ -55,7 +56,7 @@ function openAdapter(
     awareness.destroy()
     doc.destroy()
   })
-  return { adapter, status, topic }
+  return { adapter, status, topic, keys }
 }
 
 async function startSignaling(): Promise<FakeSignaling> {
@@ -209,7 +210,8 @@ describe('the watchdog for connections that open and carry nothing', { timeout: 
     // One at a time, as people arrive: the second's announce makes the first offer.
     await vi.waitFor(() => expect(server.plain(first.topic, 'announce')).toHaveLength(1), WAIT)
     server.join(first.topic, `webrtc-timers-${process.pid}-${rooms + 1}`)
-    const second = openAdapter({ ...direct, clock: new ManualClock() }, '')
+    // The same document: each checks the other's signed presence with its keys.
+    const second = openAdapter({ ...direct, clock: new ManualClock() }, '', first.keys)
     if (options.muteSecond) {
       // A client modified to say nothing on its connections (as one whose data channel does not
       // carry): every send on every connection it makes is dropped.
