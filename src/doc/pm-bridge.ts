@@ -3,7 +3,7 @@ import { Fragment, Slice } from '@tiptap/pm/model'
 import { Transform } from '@tiptap/pm/transform'
 import { yXmlFragmentToProseMirrorRootNode, ySyncPluginKey } from '@tiptap/y-tiptap'
 import type * as Y from 'yjs'
-import { applyBlocks, currentBlocks, forgetChanged, renderBlocks, writeBlocks } from './block-sync'
+import { applyBlocks, currentBlocks, forgetChanged, TouchedBlocks, writeBlocks } from './block-sync'
 import type { BindingMeta } from './y-render'
 import { bodyOf } from './model'
 
@@ -38,6 +38,8 @@ interface BridgeState {
   stale: boolean
   // The binding's mutex: changes the bridge makes itself never mark it stale.
   busy: boolean
+  /** The blocks changed since the last render, so that it need not walk them all. */
+  touched: TouchedBlocks
 }
 
 const states = new WeakMap<Y.Doc, BridgeState>()
@@ -56,10 +58,12 @@ function stateOf(doc: Y.Doc, schema: Schema): BridgeState {
     rendered: null,
     stale: true,
     busy: false,
+    touched: new TouchedBlocks(),
   }
   bodyOf(doc).observeDeep((_events, transaction) => {
     if (state.busy) return
     state.stale = true
+    state.touched.note(bodyOf(doc), transaction, state.meta)
     forgetChanged(state.meta, transaction)
   })
   states.set(doc, state)
@@ -97,6 +101,7 @@ export function readBody(doc: Y.Doc, schema: Schema): PMNode {
 // The first render builds every block, as the binding's first render does.
 function renderAll(doc: Y.Doc, state: BridgeState): PMNode {
   state.meta.mapping.clear()
+  state.touched = new TouchedBlocks()
   const blocks = currentBlocks(bodyOf(doc), state.schema, state.meta)
   const base = state.schema.topNodeType.createAndFill()
   if (base === null) throw new Error('pm-bridge: the schema cannot create an empty document')
@@ -120,7 +125,7 @@ function renderAll(doc: Y.Doc, state: BridgeState): PMNode {
 
 function renderChanged(doc: Y.Doc, state: BridgeState): PMNode {
   const old = state.rendered as PMNode
-  const change = renderBlocks(bodyOf(doc), state.schema, state.meta, old)
+  const change = state.touched.render(bodyOf(doc), state.schema, state.meta, old)
   state.stale = false
   if (change === null) return old
   const tr = new Transform(old)

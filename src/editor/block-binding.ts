@@ -10,7 +10,7 @@ import {
   currentBlocks,
   forgetChanged,
   isStructural,
-  renderBlocks,
+  TouchedBlocks,
   writeBlocks,
 } from '../doc/block-sync'
 import { restoreRelativeSelection } from './restore-selection'
@@ -40,6 +40,7 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
   // The document Yjs holds now, if known: what a local write diffs against. Null forces
   // upstream's whole-body diff once (after a snapshot, or a render ProseMirror had to fit).
   let synced: PMNode | null = null
+  const touched = new TouchedBlocks()
 
   const view = (): EditorView | null => b.prosemirrorView as EditorView | null
 
@@ -67,9 +68,10 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
       return
     }
     b.mux(() => {
+      touched.note(b.type, transaction, b)
       forgetChanged(b, transaction)
       const oldDoc = v.state.doc
-      const change = renderBlocks(b.type, v.state.schema, b, oldDoc)
+      const change = touched.render(b.type, v.state.schema, b, oldDoc)
       const tr = b._tr as Transaction
       const kept = change === null || applyBlocks(tr, change)
       // Upstream's recovery for block moves scans the document (a caret at a block's start runs

@@ -131,6 +131,39 @@ describe('block binding: remote changes', () => {
     expect(steps).toEqual([{ from: pos, to: pos + before.child(k).nodeSize }])
   })
 
+  it('[BIND-1] an edit inside a block is rendered without a walk over the other blocks', () => {
+    const n = 2_000
+    const a = seeded(n)
+    const b = peer(2)
+    sync(a, b.doc)
+    // Every lookup of a block's node in the binding's mapping is counted.
+    const { binding } = ySyncPluginKey.getState(b.editor.state) as { binding: ProsemirrorBinding }
+    const mapping = binding.mapping as Map<unknown, unknown>
+    let reads = 0
+    const get = mapping.get.bind(mapping)
+    mapping.get = (key) => {
+      reads += 1
+      return get(key)
+    }
+    const remote = (edit: (body: PMNode, at: number) => PMNode): number => {
+      const body = readBody(a, schema)
+      let pos = 0
+      for (let i = 0; i < 1_234; i++) pos += body.child(i).nodeSize
+      reads = 0
+      writeBody(a, schema, edit(body, pos))
+      sync(a, b.doc)
+      return reads
+    }
+    const typed = remote((body, at) => new Transform(body).insert(at + 3, schema.text('!')).doc)
+    expect(b.editor.state.doc.child(1_234).textContent).toBe('li!ne 1234')
+    expect(typed).toBeLessThan(20)
+    // A new block changes the list of blocks: that one walks it (and so the count can tell).
+    const split = remote((body, at) => new Transform(body).split(at + 3).doc)
+    expect(b.editor.state.doc.childCount).toBe(n + 1)
+    expect(split).toBeGreaterThanOrEqual(n)
+    expect(b.editor.state.doc.toJSON()).toEqual(fresh(b.doc).toJSON())
+  })
+
   it('[BIND-2] nodes a remote change did not touch keep their identity, inside a changed block too', () => {
     const a = seeded(3)
     const body = readBody(a, schema)
