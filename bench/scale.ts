@@ -18,7 +18,7 @@
 // - B4: A types REMOTE_EDITS characters at the end; latency until B's editor shows each
 //   (b4-latency.ts's method, one machine clock). Floor: the plain editor applying one such edit
 //   (dispatch + layout), to which any editor adds the network.
-import type { Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { peersShown, typeAndWatch } from './b4-latency'
 import { openedAt, probeOpen } from './b5-open'
 import { editorText, startApp, type AppRig } from './lib/app'
@@ -29,41 +29,87 @@ import { scaledDoc, type ScaledDoc } from './lib/scaled-doc'
 import { loadTrace, replayString } from './lib/trace'
 import { waitFor } from '../test/helpers/wait-for'
 
-const OPENS = 3
-const KEYSTROKES = 60
-const REMOTE_EDITS = 40
+export const OPENS = 3
+export const KEYSTROKES = 60
+export const REMOTE_EDITS = 40
 
-function factors(): number[] {
+export function factors(): number[] {
   const raw = process.env['BENCH_SCALE'] ?? '1,5,20'
   const out = raw.split(',').map(Number)
   if (out.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('BENCH_SCALE: whole numbers')
   return out
 }
 
-/** Types `n` characters at the end of the editor under `selector`; ms per keystroke. */
-async function typeAtEnd(page: Page, selector: string, n: number): Promise<number[]> {
+/** Where the caret types: the end of the document (B2), or the end of its middle textblock. */
+export type Caret = 'end' | 'middle'
+
+export interface Keystrokes {
+  /** ms per keystroke, dispatch to after the forced layout. */
+  readonly total: number[]
+  /** ms of the same keystrokes until `dispatch` returned (ProseMirror and DOM writes, no layout). */
+  readonly dispatch: number[]
+}
+
+/**
+ * Types `n` characters in the editor under `selector`, one transaction each, a macrotask between:
+ * at the end of the document, or at the end of its middle textblock (scrolled into view first,
+ * and two frames given to the page before the first key).
+ */
+export async function typeTimed(
+  page: Page,
+  selector: string,
+  n: number,
+  caret: Caret = 'end',
+): Promise<Keystrokes> {
   return page.evaluate(
-    async ({ selector, n }) => {
+    async ({ selector, n, caret }) => {
+      interface PmNode {
+        isTextblock: boolean
+        nodeSize: number
+        descendants(f: (node: PmNode, pos: number) => boolean): void
+      }
       interface Ed {
-        state: { doc: { content: { size: number } } }
-        commands: { setTextSelection(pos: number): boolean }
+        state: { doc: PmNode & { content: { size: number } } }
+        commands: { setTextSelection(pos: number): boolean; scrollIntoView(): boolean }
         view: { state: { tr: { insertText(t: string): unknown } }; dispatch(tr: unknown): void }
       }
       const editor = (document.querySelector(selector) as unknown as { editor?: Ed }).editor
       if (!editor) throw new Error(`no editor at ${selector}`)
-      editor.commands.setTextSelection(editor.state.doc.content.size - 1)
-      const out: number[] = []
+      if (caret === 'end') editor.commands.setTextSelection(editor.state.doc.content.size - 1)
+      else {
+        const ends: number[] = []
+        editor.state.doc.descendants((node, pos) => {
+          if (node.isTextblock) ends.push(pos + node.nodeSize - 1)
+          return !node.isTextblock
+        })
+        const middle = ends[Math.floor(ends.length / 2)]
+        if (middle === undefined) throw new Error('no textblock')
+        editor.commands.setTextSelection(middle)
+        editor.commands.scrollIntoView()
+        for (let i = 0; i < 2; i++)
+          await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+      }
+      const total: number[] = []
+      const dispatch: number[] = []
       for (let i = 0; i < n; i++) {
         const started = performance.now()
         editor.view.dispatch(editor.view.state.tr.insertText('x'))
+        const dispatched = performance.now()
         void document.documentElement.offsetHeight
-        out.push(performance.now() - started)
+        const laidOut = performance.now()
+        total.push(laidOut - started)
+        dispatch.push(dispatched - started)
         await new Promise((resolve) => setTimeout(resolve, 0))
       }
-      return out
+      return { total, dispatch }
     },
-    { selector, n },
+    { selector, n, caret },
   )
+}
+
+/** Types `n` characters at the end of the editor under `selector`; ms per keystroke. */
+async function typeAtEnd(page: Page, selector: string, n: number): Promise<number[]> {
+  return (await typeTimed(page, selector, n)).total
 }
 
 /** The page's JS heap after a forced garbage collection, in MB. */
@@ -82,30 +128,46 @@ interface FloorFigures {
   heap: number
 }
 
+/** A page of the app (its stylesheet and shell) with a floor installed as `BenchFloor`. */
+export async function floorPage(
+  rig: AppRig,
+  entry?: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const person = await rig.person()
+  await person.page.goto(`${rig.appUrl}/`)
+  await installFloor(person.page, entry)
+  return person
+}
+
+/**
+ * `BenchFloor.createFloorEditor(element, json, options)` in a fresh element at the end of the
+ * page's body, the previous floor editor destroyed first; ms until laid out.
+ */
+export async function openFloor(page: Page, json: object, options?: object): Promise<number> {
+  return page.evaluate(
+    ({ json, options }) => {
+      interface FloorApi {
+        createFloorEditor(el: HTMLElement, content: object, options?: object): { destroy(): void }
+      }
+      const g = globalThis as unknown as { BenchFloor: FloorApi; __floor?: { destroy(): void } }
+      g.__floor?.destroy()
+      document.querySelector('#bench-floor')?.remove()
+      const element = document.createElement('div')
+      element.id = 'bench-floor'
+      document.body.append(element)
+      const started = performance.now()
+      g.__floor = g.BenchFloor.createFloorEditor(element, json, options)
+      void document.documentElement.offsetHeight
+      return performance.now() - started
+    },
+    { json, options },
+  )
+}
+
 async function floor(rig: AppRig, doc: ScaledDoc): Promise<FloorFigures> {
-  const { page, context } = await rig.person()
-  await page.goto(`${rig.appUrl}/`)
-  await installFloor(page)
+  const { page, context } = await floorPage(rig)
   const opens: number[] = []
-  for (let i = 0; i < OPENS; i++) {
-    opens.push(
-      await page.evaluate((json) => {
-        interface FloorApi {
-          createFloorEditor(el: HTMLElement, content: object): { destroy(): void }
-        }
-        const g = globalThis as unknown as { BenchFloor: FloorApi; __floor?: { destroy(): void } }
-        g.__floor?.destroy()
-        document.querySelector('#bench-floor')?.remove()
-        const element = document.createElement('div')
-        element.id = 'bench-floor'
-        document.body.append(element)
-        const started = performance.now()
-        g.__floor = g.BenchFloor.createFloorEditor(element, json)
-        void document.documentElement.offsetHeight
-        return performance.now() - started
-      }, doc.json),
-    )
-  }
+  for (let i = 0; i < OPENS; i++) opens.push(await openFloor(page, doc.json))
   const keystrokes = await typeAtEnd(page, '[data-testid=floor-editor]', KEYSTROKES)
   const heap = await heapMb(page)
   await context.close()

@@ -4,12 +4,17 @@ import { repoRoot } from './trace'
 
 // Plain Tiptap without Yjs (bench/floor/floor-editor.ts) bundled with esbuild and installed in a
 // page of the app as `globalThis.BenchFloor`: what an editor costs at a size with no binding.
-let bundle: string | null = null
+// `entry` picks another floor with the same `createFloorEditor` (bench/floor/chunked-floor-editor.ts).
+const bundles = new Map<string, string>()
 
-async function floorBundle(): Promise<string> {
-  if (bundle !== null) return bundle
+export const FLAT_FLOOR = 'bench/floor/floor-editor.ts'
+export const CHUNKED_FLOOR = 'bench/floor/chunked-floor-editor.ts'
+
+async function floorBundle(entry: string): Promise<string> {
+  const cached = bundles.get(entry)
+  if (cached !== undefined) return cached
   const result = await build({
-    entryPoints: [`${repoRoot}/bench/floor/floor-editor.ts`],
+    entryPoints: [`${repoRoot}/${entry}`],
     bundle: true,
     format: 'iife',
     globalName: 'BenchFloor',
@@ -18,14 +23,14 @@ async function floorBundle(): Promise<string> {
     logLevel: 'silent',
   })
   const file = result.outputFiles[0]
-  if (!file) throw new Error('esbuild produced no floor bundle')
-  bundle = file.text
-  return bundle
+  if (!file) throw new Error(`esbuild produced no floor bundle for ${entry}`)
+  bundles.set(entry, file.text)
+  return file.text
 }
 
-/** Installs `globalThis.BenchFloor` in the page's current document. */
-export async function installFloor(page: Page): Promise<void> {
-  const code = await floorBundle()
+/** Installs `globalThis.BenchFloor` (the floor at `entry`, repo-relative) in the page's current document. */
+export async function installFloor(page: Page, entry: string = FLAT_FLOOR): Promise<void> {
+  const code = await floorBundle(entry)
   // Evaluated through the DevTools protocol, which the app's Content-Security-Policy allows.
   await page.evaluate(`${code};globalThis.BenchFloor = BenchFloor; undefined`)
 }
