@@ -65,27 +65,6 @@ export function currentBlocks(
 }
 
 /**
- * Up to `count` top-level blocks of `fragment` from index `from`, reusing mapped nodes; null if
- * one is not renderable (it is then deleted, as upstream does, and the body changed).
- */
-export function blocksFrom(
-  fragment: Y.XmlFragment,
-  from: number,
-  count: number,
-  schema: Schema,
-  meta: BindingMeta,
-): PMNode[] | null {
-  const blocks: PMNode[] = []
-  for (const type of fragment.slice(from, from + count)) {
-    if (!(type instanceof Y.XmlElement)) return null
-    const node = nodeOf(type, schema, meta)
-    if (node === null) return null
-    blocks.push(node)
-  }
-  return blocks
-}
-
-/**
  * What turns `old` into the document `fragment` holds now, or null if nothing changed. Call
  * after `forgetChanged` for every transaction since `old` was rendered.
  */
@@ -192,12 +171,6 @@ export class TouchedBlocks {
     return { from, to, index: first, removed: nodes.length, nodes, total: old.childCount }
   }
 
-  /** Drops what was noted, after a render of the whole body from scratch. */
-  forget(): void {
-    this.walk = false
-    this.shown.clear()
-  }
-
   private walkNext(): void {
     this.walk = true
     this.shown.clear()
@@ -269,8 +242,7 @@ function windowOf(
  * Writes the local change `prev` -> `next` into `fragment`, touching only the top-level blocks
  * `next` does not share with `prev`. `prev` must be what `fragment` holds (the document last
  * rendered from it or written to it); when that cannot be shown cheaply, the whole body is
- * diffed as upstream does. `tail`: blocks at the end of the body the editor does not show yet
- * (a long document's first render), which no write may touch.
+ * diffed as upstream does.
  */
 export function writeBlocks(
   y: Y.Doc,
@@ -278,22 +250,9 @@ export function writeBlocks(
   prev: PMNode | null,
   next: PMNode,
   meta: BindingMeta,
-  tail = 0,
 ): void {
-  const whole = (): void => {
-    if (tail === 0) {
-      updateYFragment(y, fragment, next, meta)
-      return
-    }
-    // A long body is still being shown (`tail` blocks at its end are not in the editor yet):
-    // only what is shown is reconciled, never the rest, which the editor has not seen.
-    const shown = Math.max(0, fragment.length - tail)
-    const all: PMNode[] = []
-    next.forEach((node) => all.push(node))
-    reconcile(y, fragment, 0, fragment.slice(0, shown) as Y.XmlElement[], all, meta)
-  }
-  if (prev === null || fragment.length !== prev.childCount + tail) {
-    whole()
+  if (prev === null || fragment.length !== prev.childCount) {
+    updateYFragment(y, fragment, next, meta)
     return
   }
   const oldCount = prev.childCount
@@ -312,30 +271,18 @@ export function writeBlocks(
     (type, i) => type instanceof Y.XmlElement && meta.mapping.get(type) === prev.child(start + i),
   )
   if (!inSync) {
-    whole()
+    updateYFragment(y, fragment, next, meta)
     return
   }
   const changed: PMNode[] = []
   for (let i = start; i < endNew; i++) changed.push(next.child(i))
-  reconcile(y, fragment, start, children as Y.XmlElement[], changed, meta)
-  // The document itself: upstream maps the fragment to the latest document.
-  meta.mapping.set(fragment, next)
-}
-
-/** Makes the blocks `children` of `fragment`, from index `start`, into `nodes`, as upstream. */
-function reconcile(
-  y: Y.Doc,
-  fragment: Y.XmlFragment,
-  start: number,
-  children: Y.XmlElement[],
-  nodes: PMNode[],
-  meta: BindingMeta,
-): void {
-  const window = windowOf(fragment, start, children)
-  // A stand-in for the document node holding only these blocks: `updateYFragment` reads
+  const window = windowOf(fragment, start, children as Y.XmlElement[])
+  // A stand-in for the document node holding only the changed blocks: `updateYFragment` reads
   // `content.content` of it, and sets (harmlessly) a mapping entry for the window, removed below.
-  const part = { content: { content: nodes } }
+  const part = { content: { content: changed } }
   const stand = window as unknown as Y.XmlFragment
   updateYFragment(y, stand, part, meta)
   meta.mapping.delete(stand)
+  // The document itself: upstream maps the fragment to the latest document.
+  meta.mapping.set(fragment, next)
 }
