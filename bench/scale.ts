@@ -6,21 +6,24 @@
 // For each factor N the automerge-paper text's paragraphs are repeated N times
 // (bench/lib/scaled-doc.ts; x1 is 1,173 paragraphs, x20 about 23,000) and stored in A's IndexedDB.
 // - B5: A's page reloads the document's link OPENS times; each open is timed from navigation
-//   start to the first moment the editor holds the whole document and is editable (b5-open.ts's
-//   probe). Floor: `new Editor({ content })` of plain Tiptap with the same JSON, until laid out.
+//   start to the first moment the editor is editable with the first screen shown, and
+//   to the first moment it holds the whole document (b5-open.ts's probe). Floor: `new Editor({
+//   content })` of plain Tiptap with the same JSON, until laid out.
 // - B2: A types KEYSTROKES characters at the end of the document with the caret there, one
 //   ProseMirror transaction each, timed from dispatch to after a forced layout, a macrotask
 //   between keystrokes. Floor: the same in the plain editor.
 // - Memory: the JS heap of A's page (after a forced GC) with the document open, and of the floor
 //   page with the plain editor open; both pages hold the app shell.
-// - B3-like: B opens the link with nothing stored; time until its editor shows all of A's text
-//   (page load, signaling, WebRTC, the transfer and the first render).
+// - B3-like: B opens the link with nothing stored; in its page, navigation start to the first
+//   screen editable and to the whole text, and from outside, link opened to all of A's text
+//   (page load, signaling, WebRTC, the transfer and the render).
 // - B4: A types REMOTE_EDITS characters at the end; latency until B's editor shows each
 //   (b4-latency.ts's method, one machine clock). Floor: the plain editor applying one such edit
-//   (dispatch + layout), to which any editor adds the network.
+//   (dispatch + layout), to which any editor adds the network. At the largest size, again with
+//   BENCH_SCALE_PEERS pages (8 by default; the others join first), all on this machine's cores.
 import type { BrowserContext, Page } from 'playwright-core'
 import { peersShown, typeAndWatch } from './b4-latency'
-import { openedAt, probeOpen } from './b5-open'
+import { firstScreenAt, openedAt, probeOpen } from './b5-open'
 import { editorText, startApp, type AppRig } from './lib/app'
 import { openCheckpoint } from './lib/open-at'
 import { installFloor } from './lib/page-floor'
@@ -32,6 +35,13 @@ import { waitFor } from '../test/helpers/wait-for'
 export const OPENS = 3
 export const KEYSTROKES = 60
 export const REMOTE_EDITS = 40
+
+/** Peers in the second B4 run, at the largest size only (issue 12: B4 with 8 peers at x20). */
+export function crowd(): number {
+  const peers = Number(process.env['BENCH_SCALE_PEERS'] ?? '8')
+  if (!Number.isInteger(peers) || peers < 2) throw new Error('BENCH_SCALE_PEERS: 2 or more')
+  return peers
+}
 
 export function factors(): number[] {
   const raw = process.env['BENCH_SCALE'] ?? '1,5,20'
@@ -176,24 +186,64 @@ async function floor(rig: AppRig, doc: ScaledDoc): Promise<FloorFigures> {
 
 interface AppFigures {
   opens: number[]
+  /** Open until editable with something of the document shown, per open. */
+  firstScreens: number[]
   keystrokes: number[]
   heap: number
   joinMs: number
+  /** B's page, from navigation start: editable with the first screen, and with everything. */
+  joinFirstScreen: number
+  joinWhole: number
   remote: number[]
+  /** B4 with more peers (`crowd()`), at the largest size; null at the others. */
+  crowded: number[] | null
 }
 
-async function app(rig: AppRig, doc: ScaledDoc): Promise<AppFigures> {
+/** B4 with `peers` pages: A and B stay, the others join first (each waits for the whole text). */
+async function crowdRemote(
+  rig: AppRig,
+  a: Page,
+  b: Page,
+  link: string,
+  expected: string,
+  peers: number,
+): Promise<number[]> {
+  const others = [b]
+  const contexts: BrowserContext[] = []
+  for (let i = 2; i < peers; i++) {
+    const person = await rig.person()
+    contexts.push(person.context)
+    await person.page.goto(link)
+    await waitFor(
+      `peer ${i + 1} shows the whole document`,
+      async () => {
+        return (await editorText(person.page)) === expected
+      },
+      { timeoutMs: 180_000, intervalMs: 250 },
+    )
+    others.push(person.page)
+  }
+  await Promise.all([a, ...others].map((page) => peersShown(page, peers - 1)))
+  const remote = await typeAndWatch(a, others, REMOTE_EDITS)
+  await Promise.all(contexts.map((context) => context.close()))
+  return remote
+}
+
+async function app(rig: AppRig, doc: ScaledDoc, peers: number | null): Promise<AppFigures> {
   const { page: a, link } = await openCheckpoint(rig, doc)
   await a.context().addInitScript(probeOpen, doc.size)
   const opens: number[] = []
+  const firstScreens: number[] = []
   for (let i = 0; i < OPENS; i++) {
     await a.reload()
     opens.push(await openedAt(a))
+    firstScreens.push(await firstScreenAt(a))
   }
   const keystrokes = await typeAtEnd(a, '[data-testid=editor]', KEYSTROKES)
   const heap = await heapMb(a)
   const expected = doc.text + 'x'.repeat(KEYSTROKES)
   const b = await rig.person()
+  await b.context.addInitScript(probeOpen, doc.size + KEYSTROKES)
   const started = Date.now()
   await b.page.goto(link)
   await waitFor('B shows the whole document', async () => (await editorText(b.page)) === expected, {
@@ -201,10 +251,26 @@ async function app(rig: AppRig, doc: ScaledDoc): Promise<AppFigures> {
     intervalMs: 100,
   })
   const joinMs = Date.now() - started
+  // In B's page, from navigation start: the first screen, then the whole document.
+  const joinFirstScreen = await firstScreenAt(b.page)
+  const joinWhole = await openedAt(b.page)
   await Promise.all([peersShown(a, 1), peersShown(b.page, 1)])
   const remote = await typeAndWatch(a, [b.page], REMOTE_EDITS)
+  // A and B's text now ends with the remote edits too.
+  const now = expected + 'x'.repeat(REMOTE_EDITS)
+  const crowded = peers === null ? null : await crowdRemote(rig, a, b.page, link, now, peers)
   await Promise.all([a.context().close(), b.context.close()])
-  return { opens, keystrokes, heap, joinMs, remote }
+  return {
+    opens,
+    firstScreens,
+    keystrokes,
+    heap,
+    joinMs,
+    joinFirstScreen,
+    joinWhole,
+    remote,
+    crowded,
+  }
 }
 
 const pq = (values: readonly number[]): string =>
@@ -218,17 +284,20 @@ export async function scale(): Promise<Figure> {
     '',
     'Size curves (bench/scale.ts): app beside plain Tiptap without Yjs (floor), same run:',
     '',
-    '| size | chars | paragraphs | open (floor) | keystroke p50 / p99 (floor) | remote edit p50 / p90 / p99 | late joiner | heap MB (floor) |',
+    '| size | chars | paragraphs | open: first screen / whole (floor) | keystroke p50 / p99 (floor) | remote edit p50 / p90 / p99 | late joiner: first screen / whole, in page (link to text) | heap MB (floor) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   ]
   const rig = await startApp()
   try {
-    for (const factor of factors()) {
+    const sizes = factors()
+    const largest = Math.max(...sizes)
+    for (const factor of sizes) {
       const doc = scaledDoc(base, factor)
       const f = await floor(rig, doc)
-      const m = await app(rig, doc)
+      const m = await app(rig, doc, factor === largest ? crowd() : null)
       const label = `x${factor} (${doc.text.length.toLocaleString('en')} chars, ${doc.paragraphs.toLocaleString('en')} paragraphs)`
       const open = median(m.opens)
+      const firstScreen = median(m.firstScreens)
       rows.push(
         {
           id: 'B2',
@@ -248,22 +317,45 @@ export async function scale(): Promise<Figure> {
           target: 'p50 ≤ 16 ms, p99 ≤ 33 ms',
           met: percentile(m.remote, 50) <= 16 && percentile(m.remote, 99) <= 33,
         },
+        ...(m.crowded === null
+          ? []
+          : [
+              {
+                id: 'B4',
+                what: `edit to remote-visible, ${crowd()} peers (all on 2 cores), ${label}`,
+                value: pq(m.crowded),
+                baseline: `${pq(m.remote)} with 2 peers`,
+                ratio: percentile(m.crowded, 50) / percentile(m.remote, 50),
+                target: 'p50 ≤ 16 ms, p99 ≤ 33 ms',
+                met: percentile(m.crowded, 50) <= 16 && percentile(m.crowded, 99) <= 33,
+              },
+            ]),
         {
           id: 'B5',
-          what: `open from IndexedDB until editable, ${label}`,
-          value: `${ms(open, 0)} median`,
-          baseline: `${ms(f.open, 0)} plain Tiptap`,
-          ratio: open / f.open,
+          what: `open from IndexedDB until editable (first screen shown; whole document after), ${label}`,
+          value: `${ms(firstScreen, 0)} median (whole ${ms(open, 0)})`,
+          baseline: `${ms(f.open, 0)} plain Tiptap, whole`,
+          ratio: firstScreen / f.open,
           target: '≤ 1 s',
-          met: open <= 1000,
+          met: firstScreen <= 1000,
+        },
+        {
+          id: 'B3',
+          what: `late joiner, navigation to first screen editable (whole document after), ${label}`,
+          value: `${ms(m.joinFirstScreen, 0)} (whole ${ms(m.joinWhole, 0)})`,
+          baseline: `${ms(m.joinMs, 0)} link to whole text, seen from outside`,
+          ratio: null,
+          // The data's arrival is not visible from outside the app: no verdict.
+          target: 'first screen ≤ 1 s after the data arrives',
+          met: null,
         },
       )
       details.push(
         `| x${factor} | ${doc.text.length.toLocaleString('en')} | ${doc.paragraphs.toLocaleString('en')} | ` +
-          `${ms(open, 0)} (${ms(f.open, 0)}) | ${ms(percentile(m.keystrokes, 50))} / ${ms(percentile(m.keystrokes, 99))} ` +
+          `${ms(firstScreen, 0)} / ${ms(open, 0)} (${ms(f.open, 0)}) | ${ms(percentile(m.keystrokes, 50))} / ${ms(percentile(m.keystrokes, 99))} ` +
           `(${ms(percentile(f.keystrokes, 50))} / ${ms(percentile(f.keystrokes, 99))}) | ` +
           `${ms(percentile(m.remote, 50))} / ${ms(percentile(m.remote, 90))} / ${ms(percentile(m.remote, 99))} | ` +
-          `${ms(m.joinMs, 0)} | ${m.heap.toFixed(1)} (${f.heap.toFixed(1)}) |`,
+          `${ms(m.joinFirstScreen, 0)} / ${ms(m.joinWhole, 0)} (${ms(m.joinMs, 0)}) | ${m.heap.toFixed(1)} (${f.heap.toFixed(1)}) |`,
       )
     }
   } finally {
@@ -271,7 +363,7 @@ export async function scale(): Promise<Figure> {
   }
   details.push(
     '',
-    'Late joiner: from opening the link with nothing stored to the whole text shown (page load, signaling, WebRTC, transfer, first render).',
+    "Open: in the page from navigation start, until editable with the first screen, then with the whole document (the same moment while the editor renders a body all at once). Late joiner: the same in B's page, which opens the link with nothing stored (page load, signaling, WebRTC, transfer, render); in brackets, link opened to the whole text seen from outside.",
   )
   return { rows, details }
 }

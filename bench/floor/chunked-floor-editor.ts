@@ -1,14 +1,8 @@
 import { Editor, Extension, Node } from '@tiptap/core'
 import { Placeholder } from '@tiptap/extensions'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
-import type { EditorView } from '@tiptap/pm/view'
 import { schemaExtensions } from '../../src/editor/extensions'
-import {
-  blockIndexOf,
-  nextWindow,
-  windowRule,
-  type LayoutWindow,
-} from '../../src/editor/layout-window'
+import { LayoutWindowView } from '../../src/editor/layout-window'
 
 // The chunked floor (bench/chunked-floor.ts, issue 12): plain Tiptap without Yjs, as
 // floor-editor.ts, but the document's blocks are grouped under top-level containers, so that no
@@ -29,7 +23,7 @@ import {
 //   each side of the caret would, on chunks, keep 81 x 64 blocks laid out): the chunk holding the
 //   caret, one chunk on either side, the first and the last chunk are always laid out, for the
 //   same reason as in src/editor/layout-window.ts (a key typed into a skipped block goes wrong).
-//   Its rule and window arithmetic are the app's (`windowRule`, `nextWindow`), radius 1 chunk.
+//   It is the app's own `LayoutWindowView` with a radius of 1 chunk.
 // - 'visible': every chunk is laid out (`content-visibility: visible`), each a containment
 //   boundary (`contain: layout style`); no window is needed.
 
@@ -75,51 +69,13 @@ function chunkStyle({ visibility, chunkSize }: ChunkOptions): string {
   return `${ROOT_SELECTOR} > .chunk { ${rule} }`
 }
 
-// LayoutWindowView of src/editor/layout-window.ts with the window counted in chunks.
-class ChunkWindowView {
-  private readonly style: HTMLStyleElement
-  private window: LayoutWindow | null = null
-  private readonly beforeKey = (): void => {
-    const selection = this.view.dom.ownerDocument.getSelection()
-    if (selection && this.view.dom.contains(selection.focusNode))
-      this.follow(blockIndexOf(this.view.dom, selection.focusNode))
-  }
-
-  constructor(private readonly view: EditorView) {
-    this.style = document.createElement('style')
-    this.style.dataset['bench'] = 'chunk-window'
-    document.head.append(this.style)
-    view.dom.addEventListener('keydown', this.beforeKey, true)
-    view.dom.addEventListener('beforeinput', this.beforeKey, true)
-    this.follow(view.state.selection.$head.index(0))
-  }
-
-  update(view: EditorView): void {
-    this.follow(view.state.selection.$head.index(0))
-  }
-
-  destroy(): void {
-    this.view.dom.removeEventListener('keydown', this.beforeKey, true)
-    this.view.dom.removeEventListener('beforeinput', this.beforeKey, true)
-    this.style.remove()
-  }
-
-  private follow(index: number): void {
-    if (index < 0) return
-    const next = nextWindow(this.window, index, CHUNK_RADIUS)
-    if (!next) return
-    this.window = next
-    this.style.textContent = windowRule(ROOT_SELECTOR, next)
-  }
-}
-
 const ChunkWindowExtension = Extension.create({
   name: 'chunkWindow',
   addProseMirrorPlugins() {
     return [
       new Plugin({
         key: new PluginKey('chunkWindow'),
-        view: (view) => new ChunkWindowView(view),
+        view: (view) => new LayoutWindowView(view, CHUNK_RADIUS),
       }),
     ]
   },

@@ -61,7 +61,8 @@ export function blockIndexOf(root: Element, node: Node | null): number {
 
 const ROOT_SELECTOR = '.editor-content'
 
-class LayoutWindowView {
+/** The window's plugin view; `radius` counts top-level nodes (the bench's chunked floor uses 1). */
+export class LayoutWindowView {
   private readonly style: HTMLStyleElement
   private window: LayoutWindow | null = null
   // Before the browser acts on a key, the DOM selection is the truth: ProseMirror may not have
@@ -72,7 +73,10 @@ class LayoutWindowView {
       this.follow(blockIndexOf(this.view.dom, selection.focusNode))
   }
 
-  constructor(private readonly view: EditorView) {
+  constructor(
+    private readonly view: EditorView,
+    private readonly radius = LAYOUT_RADIUS,
+  ) {
     this.style = document.createElement('style')
     this.style.dataset['meshpad'] = 'layout-window'
     document.head.append(this.style)
@@ -96,7 +100,7 @@ class LayoutWindowView {
 
   private follow(index: number): void {
     if (index < 0) return
-    const next = nextWindow(this.window, index)
+    const next = nextWindow(this.window, index, this.radius)
     if (!next) return
     this.window = next
     this.style.textContent = windowRule(ROOT_SELECTOR, next)
