@@ -64,24 +64,21 @@ export function probeOpen(size: number): void {
   })
 }
 
-/** When the page's editor was first editable with something of the document shown. */
-export async function firstScreenAt(page: Page): Promise<number> {
+/** A moment the probe recorded in the page (ms from navigation start), once it is there. */
+async function probed(page: Page, key: keyof OpenProbe): Promise<number> {
   const handle = await page.waitForFunction(
-    () => (globalThis as unknown as OpenProbe).__mpFirstScreenAt,
-    undefined,
+    (name) => (globalThis as unknown as OpenProbe)[name],
+    key,
     { timeout: 60_000 },
   )
   return (await handle.jsonValue()) as number
 }
 
-export async function openedAt(page: Page): Promise<number> {
-  const handle = await page.waitForFunction(
-    () => (globalThis as unknown as OpenProbe).__mpOpenedAt,
-    undefined,
-    { timeout: 60_000 },
-  )
-  return (await handle.jsonValue()) as number
-}
+/** When the page's editor was first editable with something of the document shown. */
+export const firstScreenAt = (page: Page): Promise<number> => probed(page, '__mpFirstScreenAt')
+
+/** When the page's editor first held the whole document, editable. */
+export const openedAt = (page: Page): Promise<number> => probed(page, '__mpOpenedAt')
 
 export async function b5(): Promise<Figure> {
   const trace = loadTrace('automerge-paper')
