@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core'
 import type { ChunkOptions } from './floor/chunked-floor-editor'
 import { startApp } from './lib/app'
 import { CHUNKED_FLOOR, FLAT_FLOOR } from './lib/page-floor'
-import { isMain, median, ms, percentile, runAlone, type Figure, type Row } from './lib/report'
+import { isMain, median, percentile, runAlone, type Figure, type Row } from './lib/report'
 import { scaledDoc, type ScaledDoc } from './lib/scaled-doc'
 import { loadTrace, replayString } from './lib/trace'
 import {
@@ -29,6 +29,7 @@ import {
   KEYSTROKES,
   OPENS,
   openFloor,
+  pq,
   REMOTE_EDITS,
   typeTimed,
   type Keystrokes,
@@ -183,8 +184,8 @@ export async function chunkedFloor(): Promise<Figure> {
         rows.push({
           id: 'B2 floor',
           what: `keystroke at the end, ${variant.name}, x${factor} (${doc.paragraphs.toLocaleString('en')} paragraphs)`,
-          value: `p50 ${ms(p50(end.total))}, p99 ${ms(p99(end.total))}`,
-          baseline: `p50 ${ms(p50(flat.end.total))}, p99 ${ms(p99(flat.end.total))} flat`,
+          value: pq(end.total),
+          baseline: `${pq(flat.end.total)} flat`,
           ratio: p50(end.total) / p50(flat.end.total),
           target: 'p99 ≤ 16 ms',
           met: p99(end.total) <= 16,

@@ -273,7 +273,8 @@ async function app(rig: AppRig, doc: ScaledDoc, peers: number | null): Promise<A
   }
 }
 
-const pq = (values: readonly number[]): string =>
+/** "p50 …, p99 …" of `values`, as the report rows print them. */
+export const pq = (values: readonly number[]): string =>
   `p50 ${ms(percentile(values, 50))}, p99 ${ms(percentile(values, 99))}`
 
 export async function scale(): Promise<Figure> {
