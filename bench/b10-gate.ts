@@ -23,7 +23,6 @@
 import { createServer, type Server } from 'node:http'
 import { parseArgs } from 'node:util'
 import type { AddressInfo } from 'node:net'
-import { build } from 'esbuild'
 import * as Y from 'yjs'
 import { createDoc } from '../src/doc/model'
 import { NO_PARENT } from '../src/protocol/entry'
@@ -36,7 +35,8 @@ import { openEntryAsync, sealEntryAsync } from '../src/sync/gate/seal'
 import { launchChromium } from '../test/e2e/helpers/chromium'
 import { KEEP_NAMES_SHIM } from './lib/app'
 import { isMain, percentile, runAlone, type Figure, type Row } from './lib/report'
-import { loadTrace, repoRoot, type Trace } from './lib/trace'
+import { installInPage } from './lib/page-bundle'
+import { loadTrace, type Trace } from './lib/trace'
 import { paragraphReplayer } from './lib/ydoc'
 
 const KEYSTROKES = 1_000
@@ -241,22 +241,6 @@ export * as Y from 'yjs'
 export { ed25519 } from '@noble/curves/ed25519.js'
 `
 
-async function pageBundle(): Promise<string> {
-  const result = await build({
-    stdin: { contents: PAGE_ENTRY, resolveDir: repoRoot, loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    globalName: 'BenchGate',
-    platform: 'browser',
-    write: false,
-    minify: true,
-    logLevel: 'silent',
-  })
-  const file = result.outputFiles[0]
-  if (!file) throw new Error('esbuild produced no gate bundle')
-  return file.text
-}
-
 /** An empty page on 127.0.0.1 (a secure context), cross-origin isolated for 5 µs timers. */
 async function isolatedServer(): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => {
@@ -299,14 +283,13 @@ interface PageResult {
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64')
 
 async function inChromium(keys: DocKeys, data: Inputs): Promise<PageResult> {
-  const code = await pageBundle()
   const { server, url } = await isolatedServer()
   const browser = await launchChromium()
   try {
     const page = await browser.newPage()
     await page.addInitScript({ content: KEEP_NAMES_SHIM })
     await page.goto(url)
-    await page.evaluate(`${code};globalThis.BenchGate = BenchGate; undefined`)
+    await installInPage(page, { contents: PAGE_ENTRY }, 'BenchGate')
     return await page.evaluate(
       async (arg): Promise<PageResult> => {
         type Bytes = Uint8Array
