@@ -32,10 +32,31 @@ export function forgetChanged(meta: BindingMeta, transaction: Y.Transaction): vo
   transaction.changedParentTypes.forEach((_events, type) => meta.mapping.delete(type))
 }
 
-/** One replace of top-level blocks: old positions `from`..`to` become `nodes`. */
+/**
+ * The top-level blocks of a rendered document, however it groups them: the headless bridge's
+ * document holds them directly, the editor's under chunks (src/editor/chunks.ts, BIND-6).
+ */
+export interface BlockList {
+  readonly count: number
+  /** Block `index`; cheap when called for consecutive indices. */
+  block(index: number): PMNode
+  /** The index of `node` (by identity), or -1. */
+  indexOf(node: PMNode): number
+  all(): readonly PMNode[]
+}
+
+/** The blocks of a document that holds them directly. */
+export function flatBlocks(doc: PMNode): BlockList {
+  return {
+    count: doc.childCount,
+    block: (index) => doc.child(index),
+    indexOf: (node) => doc.content.content.indexOf(node),
+    all: () => doc.content.content,
+  }
+}
+
+/** One replace of top-level blocks: `removed` old blocks from `index` on become `nodes`. */
 export interface BlockReplace {
-  readonly from: number
-  readonly to: number
   /** Index of the first replaced block, the same in the old and the new document. */
   readonly index: number
   /** How many old blocks the replace removes. */
@@ -72,26 +93,20 @@ export function renderBlocks(
   fragment: Y.XmlFragment,
   schema: Schema,
   meta: BindingMeta,
-  old: PMNode,
+  old: BlockList,
 ): BlockReplace | null {
   const blocks = currentBlocks(fragment, schema, meta)
-  const oldCount = old.childCount
+  const oldCount = old.count
   let start = 0
-  while (start < blocks.length && start < oldCount && blocks[start] === old.child(start)) start++
+  while (start < blocks.length && start < oldCount && blocks[start] === old.block(start)) start++
   let endOld = oldCount
   let endNew = blocks.length
-  while (endOld > start && endNew > start && blocks[endNew - 1] === old.child(endOld - 1)) {
+  while (endOld > start && endNew > start && blocks[endNew - 1] === old.block(endOld - 1)) {
     endOld--
     endNew--
   }
   if (start === endOld && start === endNew) return null
-  let from = 0
-  for (let i = 0; i < start; i++) from += old.child(i).nodeSize
-  let to = from
-  for (let i = start; i < endOld; i++) to += old.child(i).nodeSize
   return {
-    from,
-    to,
     index: start,
     removed: endOld - start,
     nodes: blocks.slice(start, endNew),
@@ -137,18 +152,17 @@ export class TouchedBlocks {
     fragment: Y.XmlFragment,
     schema: Schema,
     meta: BindingMeta,
-    old: PMNode,
+    old: BlockList,
   ): BlockReplace | null {
     const walk = this.walk
     const shown = [...this.shown]
     this.walk = false
     this.shown.clear()
-    if (walk || fragment.length !== old.childCount) return renderBlocks(fragment, schema, meta, old)
+    if (walk || fragment.length !== old.count) return renderBlocks(fragment, schema, meta, old)
     if (shown.length === 0) return null
-    const children = old.content.content
     const at = new Map<number, Y.XmlElement>()
     for (const [block, node] of shown) {
-      const index = children.indexOf(node)
+      const index = old.indexOf(node)
       if (index < 0 || block._item?.deleted !== false) {
         return renderBlocks(fragment, schema, meta, old)
       }
@@ -159,16 +173,12 @@ export class TouchedBlocks {
     const nodes: PMNode[] = []
     for (let i = first; i <= last; i++) {
       const block = at.get(i)
-      const node = block === undefined ? old.child(i) : nodeOf(block, schema, meta)
+      const node = block === undefined ? old.block(i) : nodeOf(block, schema, meta)
       // Not renderable (upstream deleted it): the body changed under us; walk it.
       if (node === null) return renderBlocks(fragment, schema, meta, old)
       nodes.push(node)
     }
-    let from = 0
-    for (let i = 0; i < first; i++) from += old.child(i).nodeSize
-    let to = from
-    for (let i = first; i <= last; i++) to += old.child(i).nodeSize
-    return { from, to, index: first, removed: nodes.length, nodes, total: old.childCount }
+    return { index: first, removed: nodes.length, nodes, total: old.count }
   }
 
   private walkNext(): void {
@@ -203,12 +213,17 @@ export function isStructural(change: BlockReplace): boolean {
 }
 
 /**
- * Applies `change` to `tr` as one replace step. Returns false when ProseMirror had to fit the
- * content (an empty body gets a paragraph): the document then differs from Yjs, as upstream's
- * would, and the next local write must diff the whole body.
+ * Applies `change` to `tr` (a document holding its blocks directly) as one replace step.
+ * Returns false when ProseMirror had to fit the content (an empty body gets a paragraph): the
+ * document then differs from Yjs, as upstream's would, and the next local write must diff the
+ * whole body.
  */
 export function applyBlocks(tr: Transform, change: BlockReplace): boolean {
-  tr.replace(change.from, change.to, new Slice(Fragment.fromArray([...change.nodes]), 0, 0))
+  let from = 0
+  for (let i = 0; i < change.index; i++) from += tr.doc.child(i).nodeSize
+  let to = from
+  for (let i = change.index; i < change.index + change.removed; i++) to += tr.doc.child(i).nodeSize
+  tr.replace(from, to, new Slice(Fragment.fromArray([...change.nodes]), 0, 0))
   if (tr.doc.childCount !== change.total) return false
   return change.nodes.every((node, i) => tr.doc.child(change.index + i) === node)
 }
@@ -247,35 +262,35 @@ function windowOf(
 export function writeBlocks(
   y: Y.Doc,
   fragment: Y.XmlFragment,
-  prev: PMNode | null,
-  next: PMNode,
+  prev: BlockList | null,
+  next: BlockList,
   meta: BindingMeta,
 ): void {
-  if (prev === null || fragment.length !== prev.childCount) {
-    updateYFragment(y, fragment, next, meta)
+  if (prev === null || fragment.length !== prev.count) {
+    writeWhole(y, fragment, next, meta)
     return
   }
-  const oldCount = prev.childCount
-  const newCount = next.childCount
+  const oldCount = prev.count
+  const newCount = next.count
   let start = 0
-  while (start < oldCount && start < newCount && prev.child(start) === next.child(start)) start++
+  while (start < oldCount && start < newCount && prev.block(start) === next.block(start)) start++
   let endOld = oldCount
   let endNew = newCount
-  while (endOld > start && endNew > start && prev.child(endOld - 1) === next.child(endNew - 1)) {
+  while (endOld > start && endNew > start && prev.block(endOld - 1) === next.block(endNew - 1)) {
     endOld--
     endNew--
   }
   if (start === endOld && start === endNew) return
   const children = fragment.slice(start, endOld)
   const inSync = children.every(
-    (type, i) => type instanceof Y.XmlElement && meta.mapping.get(type) === prev.child(start + i),
+    (type, i) => type instanceof Y.XmlElement && meta.mapping.get(type) === prev.block(start + i),
   )
   if (!inSync) {
-    updateYFragment(y, fragment, next, meta)
+    writeWhole(y, fragment, next, meta)
     return
   }
   const changed: PMNode[] = []
-  for (let i = start; i < endNew; i++) changed.push(next.child(i))
+  for (let i = start; i < endNew; i++) changed.push(next.block(i))
   const window = windowOf(fragment, start, children as Y.XmlElement[])
   // A stand-in for the document node holding only the changed blocks: `updateYFragment` reads
   // `content.content` of it, and sets (harmlessly) a mapping entry for the window, removed below.
@@ -283,6 +298,9 @@ export function writeBlocks(
   const stand = window as unknown as Y.XmlFragment
   updateYFragment(y, stand, part, meta)
   meta.mapping.delete(stand)
-  // The document itself: upstream maps the fragment to the latest document.
-  meta.mapping.set(fragment, next)
+}
+
+// Upstream's whole-body diff, given the blocks as the node it reads (`content.content` only).
+function writeWhole(y: Y.Doc, fragment: Y.XmlFragment, next: BlockList, meta: BindingMeta): void {
+  updateYFragment(y, fragment, { content: { content: next.all() } }, meta)
 }

@@ -3,7 +3,14 @@ import { Fragment, Slice } from '@tiptap/pm/model'
 import { Transform } from '@tiptap/pm/transform'
 import { yXmlFragmentToProseMirrorRootNode, ySyncPluginKey } from '@tiptap/y-tiptap'
 import type * as Y from 'yjs'
-import { applyBlocks, currentBlocks, forgetChanged, TouchedBlocks, writeBlocks } from './block-sync'
+import {
+  applyBlocks,
+  currentBlocks,
+  flatBlocks,
+  forgetChanged,
+  TouchedBlocks,
+  writeBlocks,
+} from './block-sync'
 import type { BindingMeta } from './y-render'
 import { bodyOf } from './model'
 
@@ -82,7 +89,7 @@ function exclusive<T>(state: BridgeState, run: () => T): T {
 // `prev` is what the body holds, or null if that is not known (then the whole body is diffed).
 function write(doc: Y.Doc, state: BridgeState, prev: PMNode | null, next: PMNode): void {
   doc.transact(() => {
-    writeBlocks(doc, bodyOf(doc), prev, next, state.meta)
+    writeBlocks(doc, bodyOf(doc), prev && flatBlocks(prev), flatBlocks(next), state.meta)
   }, BODY_ORIGIN)
   state.rendered = next
   state.stale = false
@@ -125,7 +132,7 @@ function renderAll(doc: Y.Doc, state: BridgeState): PMNode {
 
 function renderChanged(doc: Y.Doc, state: BridgeState): PMNode {
   const old = state.rendered as PMNode
-  const change = state.touched.render(bodyOf(doc), state.schema, state.meta, old)
+  const change = state.touched.render(bodyOf(doc), state.schema, state.meta, flatBlocks(old))
   state.stale = false
   if (change === null) return old
   const tr = new Transform(old)
