@@ -83,7 +83,13 @@ function probeJoin(target: { size: number | null; blob: number }): void {
     const root = document.querySelector<
       Element & {
         editor?: {
-          state: { doc: { content: { size: number } } }
+          state: {
+            doc: {
+              content: { size: number }
+              childCount: number
+              firstChild: { type: { name: string } } | null
+            }
+          }
           extensionManager: {
             extensions: {
               name: string
@@ -96,7 +102,13 @@ function probeJoin(target: { size: number | null; blob: number }): void {
     const editor = root?.editor
     if (editor && g.__mpDoneAt === undefined) {
       if (target.size !== null) {
-        if (editor.state.doc.content.size === target.size) g.__mpDoneAt = now()
+        // The size of the flat document: the editor groups its blocks under chunks (2 tokens each).
+        const doc = editor.state.doc
+        if (
+          doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) ===
+          target.size
+        )
+          g.__mpDoneAt = now()
       } else {
         const collab = editor.extensionManager.extensions.find((e) => e.name === 'collaboration')
         const blob = collab?.options.fragment?.doc.getMap('bench').get('blob') as
@@ -138,10 +150,26 @@ async function meshpadJoins(
   await a.page.getByTestId('editor').waitFor()
   if (item.size !== null) {
     await a.page.waitForFunction(
-      (size) =>
-        document.querySelector<
-          Element & { editor?: { state: { doc: { content: { size: number } } } } }
-        >('[data-testid=editor]')?.editor?.state.doc.content.size === size,
+      (size) => {
+        const doc = document.querySelector<
+          Element & {
+            editor?: {
+              state: {
+                doc: {
+                  content: { size: number }
+                  childCount: number
+                  firstChild: { type: { name: string } } | null
+                }
+              }
+            }
+          }
+        >('[data-testid=editor]')?.editor?.state.doc
+        return (
+          doc !== undefined &&
+          doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) ===
+            size
+        )
+      },
       item.size,
       { timeout: 60_000 },
     )

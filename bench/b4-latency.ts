@@ -23,10 +23,20 @@ const EDITS = 60
 
 interface EditorPage {
   editor?: {
-    state: { doc: { content: { size: number } } }
+    state: {
+      doc: {
+        content: { size: number }
+        childCount: number
+        firstChild: { type: { name: string } } | null
+      }
+    }
     view: {
       state: {
-        doc: { content: { size: number } }
+        doc: {
+          content: { size: number }
+          childCount: number
+          firstChild: { type: { name: string } } | null
+        }
         tr: { insertText(t: string, at: number): unknown }
       }
       dispatch(tr: unknown): void
@@ -79,11 +89,14 @@ export async function typeAndWatch(
   others: readonly Page[],
   edits = EDITS,
 ): Promise<number[]> {
-  const base = await a.evaluate(
-    () =>
-      document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor?.state.doc
-        .content.size ?? 0,
-  )
+  // Sizes of the flat document: the editor groups its blocks under chunks (2 tokens each).
+  const base = await a.evaluate(() => {
+    const doc = document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor?.state
+      .doc
+    return doc === undefined
+      ? 0
+      : doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0)
+  })
   // Receivers: record when each expected document size is first seen.
   await Promise.all(
     others.map((page) =>
@@ -94,7 +107,11 @@ export async function typeAndWatch(
         if (!editor) throw new Error('no editor')
         editor.on('update', () => {
           const at = performance.timeOrigin + performance.now()
-          const edits = editor.state.doc.content.size - start
+          const doc = editor.state.doc
+          const edits =
+            doc.content.size -
+            (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) -
+            start
           for (let i = 0; i < edits; i++) g.__mpSeen[i] ??= at
         })
       }, base),
@@ -108,7 +125,9 @@ export async function typeAndWatch(
         if (!editor) throw new Error('no editor')
         const { state } = editor.view
         const at = performance.timeOrigin + performance.now()
-        editor.view.dispatch(state.tr.insertText('x', state.doc.content.size - 1))
+        // The end of the last block: inside the last chunk's last block when chunked.
+        const end = state.doc.content.size - (state.doc.firstChild?.type.name === 'chunk' ? 2 : 1)
+        editor.view.dispatch(state.tr.insertText('x', end))
         return at
       }),
     )

@@ -39,14 +39,31 @@ export function probeOpen(size: number): void {
     const probe = globalThis as unknown as OpenProbe
     if (probe.__mpOpenedAt !== undefined) return true
     const root = document.querySelector<
-      Element & { editor?: { isEditable: boolean; state: { doc: { content: { size: number } } } } }
+      Element & {
+        editor?: {
+          isEditable: boolean
+          state: {
+            doc: {
+              content: { size: number }
+              childCount: number
+              firstChild: { type: { name: string } } | null
+            }
+          }
+        }
+      }
     >('[data-testid=editor]')
     const editor = root?.editor
+    // The flat document's size: the editor's chunks add 2 tokens each.
+    const doc = editor?.state.doc
+    const flatSize =
+      doc === undefined
+        ? -1
+        : doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0)
     // More than one empty paragraph: something of the document is shown.
-    if (editor?.isEditable && editor.state.doc.content.size > 2) {
+    if (editor?.isEditable && flatSize > 2) {
       probe.__mpFirstScreenAt ??= performance.now()
     }
-    if (editor && editor.isEditable && editor.state.doc.content.size === size) {
+    if (editor && editor.isEditable && flatSize === size) {
       probe.__mpOpenedAt = performance.now()
       return true
     }

@@ -213,10 +213,24 @@ function probeJoin(size: number): void {
   g.RTCPeerConnection = ProbedPc
   const check = (): boolean => {
     if (g.__b8DoneAt !== undefined) return true
-    const root = document.querySelector<
-      Element & { editor?: { state: { doc: { content: { size: number } } } } }
-    >('[data-testid=editor]')
-    if (root?.editor?.state.doc.content.size === size) {
+    const doc = document.querySelector<
+      Element & {
+        editor?: {
+          state: {
+            doc: {
+              content: { size: number }
+              childCount: number
+              firstChild: { type: { name: string } } | null
+            }
+          }
+        }
+      }
+    >('[data-testid=editor]')?.editor?.state.doc
+    // The flat document's size: the editor's chunks add 2 tokens each.
+    if (
+      doc !== undefined &&
+      doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) === size
+    ) {
       g.__b8DoneAt = performance.now()
       return true
     }
@@ -365,10 +379,26 @@ async function lateJoins(item: TraceState): Promise<LateJoins> {
     const webrtcLink = `${rig.appUrl}/?store=off${documentHash(webrtcAddress)}`
     await a.page.goto(webrtcLink)
     await a.page.waitForFunction(
-      (size) =>
-        document.querySelector<
-          Element & { editor?: { state: { doc: { content: { size: number } } } } }
-        >('[data-testid=editor]')?.editor?.state.doc.content.size === size,
+      (size) => {
+        const doc = document.querySelector<
+          Element & {
+            editor?: {
+              state: {
+                doc: {
+                  content: { size: number }
+                  childCount: number
+                  firstChild: { type: { name: string } } | null
+                }
+              }
+            }
+          }
+        >('[data-testid=editor]')?.editor?.state.doc
+        return (
+          doc !== undefined &&
+          doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) ===
+            size
+        )
+      },
       item.text.length + item.paragraphs + 1,
       { timeout: 60_000 },
     )

@@ -79,13 +79,21 @@ export async function typeTimed(
         descendants(f: (node: PmNode, pos: number) => boolean): void
       }
       interface Ed {
-        state: { doc: PmNode & { content: { size: number } } }
+        state: {
+          doc: PmNode & {
+            content: { size: number }
+            firstChild: { type: { name: string } } | null
+          }
+        }
         commands: { setTextSelection(pos: number): boolean; scrollIntoView(): boolean }
         view: { state: { tr: { insertText(t: string): unknown } }; dispatch(tr: unknown): void }
       }
       const editor = (document.querySelector(selector) as unknown as { editor?: Ed }).editor
       if (!editor) throw new Error(`no editor at ${selector}`)
-      if (caret === 'end') editor.commands.setTextSelection(editor.state.doc.content.size - 1)
+      // The end of the last block (inside the last chunk's, for the app's chunked editor).
+      const chunked = editor.state.doc.firstChild?.type.name === 'chunk'
+      if (caret === 'end')
+        editor.commands.setTextSelection(editor.state.doc.content.size - (chunked ? 2 : 1))
       else {
         const ends: number[] = []
         editor.state.doc.descendants((node, pos) => {

@@ -1,30 +1,36 @@
 import Collaboration from '@tiptap/extension-collaboration'
 import type { Node as PMNode } from '@tiptap/pm/model'
+import { Fragment, Slice } from '@tiptap/pm/model'
 import type { Plugin, Transaction } from '@tiptap/pm/state'
+import { Selection } from '@tiptap/pm/state'
 import type { EditorView } from '@tiptap/pm/view'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
-import { getRelativeSelection, ySyncPluginKey } from '@tiptap/y-tiptap'
+import { ySyncPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import {
-  applyBlocks,
   currentBlocks,
   forgetChanged,
   isStructural,
   TouchedBlocks,
   writeBlocks,
 } from '../doc/block-sync'
-import { restoreRelativeSelection } from './restore-selection'
+import { applyChunked } from './chunk-apply'
+import { blockPos, CHUNK, chunkedBlocks, chunkify } from './chunks'
+import { relativeSelection, restoreRelativeSelection } from './restore-selection'
 
-// Tiptap's Collaboration with the hot path of y-tiptap's binding replaced (rules BIND-1..5):
+// Tiptap's Collaboration with the hot path of y-tiptap's binding replaced (rules BIND-1..6):
 // a remote change rebuilds and replaces only the top-level blocks it touched, a local change
-// writes only the blocks the transaction replaced (src/doc/block-sync.ts). Everything else is
+// writes only the blocks the transaction replaced (src/doc/block-sync.ts), and the editor's
+// document holds the blocks under chunks (chunks.ts) that Yjs never sees. Everything else is
 // y-tiptap 3.0.9 as pinned: the plugin, its state, the view update that calls
-// `_prosemirrorChanged`, undo, carets, snapshots. The patch replaces five members of the plugin's
+// `_prosemirrorChanged`, undo. The patch replaces five members of the plugin's
 // ProsemirrorBinding (`_observeFunction`, `_prosemirrorChanged`, `_forceRerender`, `mux`,
 // `beforeAllTransactions`) before its view registers them with Yjs; the binding's tests fail if
-// upstream renames them (BIND-1 keeps no identity then). To drop the patch when upstream renders
-// incrementally again, use Collaboration itself in create-editor.ts, and y-tiptap's
-// `initProseMirrorDoc` and `updateYFragment` in pm-bridge.ts.
+// upstream renames them (BIND-1 keeps no identity then). Snapshots (y-tiptap's version view) are
+// not supported: Meshpad shows versions in a view of its own. To drop the patch when upstream
+// renders incrementally again, use Collaboration and CollaborationCaret themselves in
+// create-editor.ts (without chunks), and y-tiptap's `initProseMirrorDoc` and `updateYFragment`
+// in pm-bridge.ts.
 
 interface SyncState {
   snapshot: unknown
@@ -35,24 +41,40 @@ interface SyncState {
 /** Replaces the binding's remote and local paths with the block-level ones. */
 export function installBlockSync(binding: ProsemirrorBinding): void {
   const b = binding
-  const upstreamTypeChanged = b._typeChanged.bind(b)
-  const upstreamForceRerender = b._forceRerender.bind(b)
   // The document Yjs holds now, if known: what a local write diffs against. Null forces
   // upstream's whole-body diff once (after a snapshot, or a render ProseMirror had to fit).
   let synced: PMNode | null = null
-  const touched = new TouchedBlocks()
+  let touched = new TouchedBlocks()
 
   const view = (): EditorView | null => b.prosemirrorView as EditorView | null
 
+  // Upstream's first render, into chunks: every block built (and mapped) from Yjs.
   b._forceRerender = () => {
-    upstreamForceRerender()
+    b.mapping.clear()
+    touched = new TouchedBlocks()
     const v = view()
     if (v === null) return
-    // Upstream's first render mapped every block; if the view shows exactly those, Yjs holds it.
-    const blocks = currentBlocks(b.type, v.state.schema, b)
-    const doc = v.state.doc
-    const same = doc.childCount === blocks.length && blocks.every((n, i) => doc.child(i) === n)
-    synced = same ? doc : null
+    b.mux(() => {
+      const { schema } = v.state
+      const blocks = currentBlocks(b.type, schema, b)
+      const chunks = chunkify(schema.nodes[CHUNK]!, blocks)
+      const anchor = v.state.selection.anchor
+      const tr = (b._tr as Transaction).replace(
+        0,
+        v.state.doc.content.size,
+        new Slice(Fragment.fromArray(chunks), 0, 0),
+      )
+      // Outside a Yjs transaction there is no relative selection to restore: keep the caret's
+      // offset, as upstream does (y-prosemirror #126), not the end the replace maps it to.
+      if (b.beforeTransactionSelection === null) {
+        tr.setSelection(Selection.near(tr.doc.resolve(Math.min(anchor, tr.doc.content.size))))
+      }
+      // An empty body was filled with a paragraph: Yjs does not hold what the editor shows.
+      const shown = chunkedBlocks(tr.doc)
+      const same = shown.count === blocks.length && blocks.every((n, i) => shown.block(i) === n)
+      synced = same ? tr.doc : null
+      v.dispatch(tr.setMeta(ySyncPluginKey, { isChangeOrigin: true, binding: b }))
+    })
   }
 
   b._observeFunction = (
@@ -62,18 +84,17 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
     const v = view()
     if (v === null) return
     const state = ySyncPluginKey.getState(v.state) as SyncState
-    if (events.length === 0 || state.snapshot != null || state.prevSnapshot != null) {
-      synced = null
-      upstreamTypeChanged(events, transaction)
-      return
+    if (state.snapshot != null || state.prevSnapshot != null) {
+      throw new Error('block-binding: y-tiptap snapshots are not supported')
     }
+    if (events.length === 0) return
     b.mux(() => {
       touched.note(b.type, transaction, b)
       forgetChanged(b, transaction)
       const oldDoc = v.state.doc
-      const change = touched.render(b.type, v.state.schema, b, oldDoc)
+      const change = touched.render(b.type, v.state.schema, b, chunkedBlocks(oldDoc))
       const tr = b._tr as Transaction
-      const kept = change === null || applyBlocks(tr, change)
+      const kept = change === null || applyChunked(tr, change)
       // Upstream's recovery for block moves scans the document (a caret at a block's start runs
       // it on every change): only a change that may move blocks needs it.
       const structural = change !== null && isStructural(change)
@@ -85,7 +106,7 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
       // Upstream keeps a visible caret in view after every remote change, asking the DOM
       // whether it is visible: a forced layout of the document per change (~20 ms per edit at
       // 6,000 paragraphs, B4's profile). Only a change before the caret can move it.
-      const before = change !== null && change.from <= v.state.selection.from
+      const before = change !== null && blockPos(oldDoc, change.index) <= v.state.selection.from
       if (before && b.beforeTransactionSelection !== null && b._isLocalCursorInView()) {
         tr.scrollIntoView()
       }
@@ -113,12 +134,13 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
   b.beforeAllTransactions = () => {
     const v = view()
     if (inMux || v === null || b.beforeTransactionSelection !== null) return
-    b.beforeTransactionSelection = getRelativeSelection(b, v.state)
+    b.beforeTransactionSelection = relativeSelection(b, v.state)
   }
 
   b._prosemirrorChanged = (doc: PMNode) => {
     b.doc.transact(() => {
-      if (doc !== synced) writeBlocks(b.doc, b.type, synced, doc, b)
+      if (doc === synced) return
+      writeBlocks(b.doc, b.type, synced && chunkedBlocks(synced), chunkedBlocks(doc), b)
     }, ySyncPluginKey)
     synced = doc
   }

@@ -1,19 +1,21 @@
 import { Editor } from '@tiptap/core'
-import CollaborationCaret from '@tiptap/extension-collaboration-caret'
-import { Placeholder } from '@tiptap/extensions'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { bodyOf } from '../doc/model'
 import { BlockCollaboration } from './block-binding'
+import { ChunkedCarets } from './carets'
+import { ChunkGuard } from './chunk-guard'
 import { schemaExtensions } from './extensions'
 import { LayoutWindowExtension } from './layout-window'
+import { EmptyDocumentPlaceholder } from './placeholder'
 
 // The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule EDIT-5): the
 // editor is never given initial `content`, which would be inserted again by every peer on sync.
 // Undo/redo come from the Collaboration extension (Y.UndoManager tracking only this editor's
 // own origin), so undo never removes a collaborator's work (rule UNDO-1). Collaboration runs on
 // the block-level binding (block-binding.ts): every edit costs in proportion to the change, not
-// to the document (rules BIND-1..5).
+// to the document (rules BIND-1..6), and the editor holds its blocks under chunks that Yjs never
+// sees (chunks.ts): carets, placeholder and layout window speak chunks.
 
 export interface PeerIdentity {
   readonly name: string
@@ -52,9 +54,10 @@ export function createEditor(options: EditorOptions): Editor {
     element: options.element,
     editable: options.editable ?? true,
     extensions: [
-      ...schemaExtensions(),
+      ...schemaExtensions({ chunked: true }),
+      ChunkGuard,
       BlockCollaboration.configure({ fragment: bodyOf(options.doc) }),
-      CollaborationCaret.configure({
+      ChunkedCarets.configure({
         // CollaborationCaret only reads `provider.awareness`; the editor never sees sync/.
         provider: { awareness: options.awareness },
         user: { name: options.user.name, color: options.user.color },
@@ -62,7 +65,7 @@ export function createEditor(options: EditorOptions): Editor {
         render: renderCaret,
       }),
       LayoutWindowExtension,
-      Placeholder.configure({
+      EmptyDocumentPlaceholder.configure({
         placeholder:
           options.placeholder ?? 'Start writing… a heading on the first line names the document.',
       }),

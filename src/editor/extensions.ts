@@ -5,16 +5,22 @@ import Code from '@tiptap/extension-code'
 import Link from '@tiptap/extension-link'
 import { TaskItem, TaskList } from '@tiptap/extension-list'
 import StarterKit from '@tiptap/starter-kit'
+import { Chunk, ChunkedDocument } from './chunks'
 import { TextOnlyMarks } from './inline-marks'
 import { localChangesOnly } from './local-changes-only'
 import { isSafeLinkHref } from './link-policy'
 
 // The document schema every peer shares. It must be identical everywhere (browser editor,
 // Node tests, fuzz harness), so it lives in one function with no DOM dependency: anything
-// view-only (collaboration, carets, placeholder) is added by the editor on top of it.
-export function schemaExtensions(): AnyExtension[] {
+// view-only (collaboration, carets, placeholder) is added by the editor on top of it. The
+// editor's own schema (`chunked`) differs only in grouping the top-level blocks under chunks
+// (chunks.ts, BIND-6), which never leave the editor.
+export function schemaExtensions(options: { readonly chunked?: boolean } = {}): AnyExtension[] {
+  const chunked = options.chunked === true
   return [
+    ...(chunked ? [ChunkedDocument, Chunk] : []),
     StarterKit.configure({
+      document: chunked ? false : undefined,
       // Yjs owns history (Y.UndoManager via the Collaboration extension): the built-in
       // ProseMirror history would undo collaborators' changes too.
       undoRedo: false,
@@ -54,4 +60,9 @@ export function schemaExtensions(): AnyExtension[] {
 
 export function documentSchema(): Schema {
   return getSchema(schemaExtensions())
+}
+
+/** The editor's schema: the document schema with its blocks under chunks. */
+export function editorSchema(): Schema {
+  return getSchema(schemaExtensions({ chunked: true }))
 }

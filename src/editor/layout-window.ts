@@ -2,22 +2,22 @@ import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import type { EditorView } from '@tiptap/pm/view'
 
-// Top-level blocks skip layout while off screen (`content-visibility: auto` in styles.css), which
-// keeps keystrokes fast in long documents. But Chromium decides that a block is on screen, or holds
-// the selection, only at its next rendering update. Until then the block has no layout, and a key
-// handled in that gap goes wrong: a character typed into a block just made by Enter is inserted
-// without the caret moving past it ("hiring" came out "iringh", about 2 in 80 rounds; CI failed on
-// it), and End or ArrowDown into a skipped block does not move the caret.
+// Top-level nodes (chunks of blocks, chunks.ts) skip layout while off screen (`content-visibility:
+// auto` in styles.css), which keeps keystrokes fast in long documents. But Chromium decides that a
+// node is on screen, or holds the selection, only at its next rendering update. Until then the node
+// has no layout, and a key handled in that gap goes wrong: a character typed into a block just made
+// by Enter is inserted without the caret moving past it ("hiring" came out "iringh", about 2 in 80
+// rounds; CI failed on it), and End or ArrowDown into a skipped block does not move the caret.
 //
-// So the blocks around the caret are always laid out: a window of blocks on either side of it, and
-// the first and last block (Ctrl+Home, Ctrl+End). The window is one CSS rule by position, in a
-// stylesheet of its own: a block that Enter inserts inside the window is laid out from the start,
-// and nothing in the editor's DOM changes (ProseMirror would take a changed attribute for an edit).
-// It is moved before the browser acts on a key (keydown and beforeinput, capture phase: the
-// selection there is already where the previous key put it) and after every editor update.
+// So the nodes around the caret are always laid out: a window of nodes on either side of it, and
+// the first and last node (Ctrl+Home, Ctrl+End). The window is one CSS rule by position, in a
+// stylesheet of its own: a node inserted inside the window is laid out from the start, and nothing
+// in the editor's DOM changes (ProseMirror would take a changed attribute for an edit). It is moved
+// before the browser acts on a key (keydown and beforeinput, capture phase: the selection there is
+// already where the previous key put it) and after every editor update.
 
-/** Blocks laid out on each side of the caret's: more than a page of one-line paragraphs. */
-export const LAYOUT_RADIUS = 40
+/** Top-level nodes laid out on each side of the caret's: a chunk is more than a page. */
+export const LAYOUT_RADIUS = 1
 
 /** 1-based, inclusive, as `:nth-child` counts. */
 export interface LayoutWindow {
@@ -61,7 +61,7 @@ export function blockIndexOf(root: Element, node: Node | null): number {
 
 const ROOT_SELECTOR = '.editor-content'
 
-/** The window's plugin view; `radius` counts top-level nodes (the bench's chunked floor uses 1). */
+/** The window's plugin view; `radius` counts top-level nodes. */
 export class LayoutWindowView {
   private readonly style: HTMLStyleElement
   private window: LayoutWindow | null = null

@@ -1,5 +1,7 @@
 import { isChangeOrigin } from '@tiptap/extension-collaboration'
+import type { Transaction } from '@tiptap/pm/state'
 import { Plugin } from '@tiptap/pm/state'
+import { chunkGuardKey } from './chunk-guard'
 
 // A plugin's appendTransaction reacts to what this person did, not to what arrives from Yjs: the
 // author's editor already ran it (Tiptap's autolink, say) and its result arrives with the change.
@@ -14,7 +16,9 @@ export function localChangesOnly<T>(plugin: Plugin<T>): Plugin<T> {
   return new Plugin<T>({
     ...plugin.spec,
     appendTransaction(transactions, oldState, newState) {
-      if (transactions.some(isChangeOrigin)) return null
+      // A chunk move (chunk-guard.ts) carries the origin too, but changes nothing a user made.
+      const arrived = (tr: Transaction): boolean => isChangeOrigin(tr) && !tr.getMeta(chunkGuardKey)
+      if (transactions.some(arrived)) return null
       return append.call(this, transactions, oldState, newState)
     },
   })

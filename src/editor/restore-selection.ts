@@ -1,19 +1,44 @@
 import type { Node as PMNode } from '@tiptap/pm/model'
-import type { Transaction } from '@tiptap/pm/state'
+import type { EditorState, Transaction } from '@tiptap/pm/state'
 import { AllSelection, NodeSelection, Selection, TextSelection } from '@tiptap/pm/state'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
 import {
+  absolutePositionToRelativePosition,
   findAbsolutePositionAfterStructuralChange,
   isMisresolvedAfterStructuralChange,
   relativePositionToAbsolutePosition,
 } from '@tiptap/y-tiptap'
+import { flatten, toFlat, toPm } from './chunks'
 
-// y-tiptap 3.0.9's `restoreRelativeSelection` (not exported), for the block binding: after a
-// remote change the local selection is put back where its Yjs relative positions now are, with
-// upstream's recovery for positions that misresolve after a block moved (the drag-and-drop fix
-// of 3.0.6; test/unit/editor/block-binding.test.ts keeps it). Same behaviour, typed.
+// y-tiptap 3.0.9's `getRelativeSelection` and `restoreRelativeSelection` (the second not
+// exported), for the block binding: after a remote change the local selection is put back where
+// its Yjs relative positions now are, with upstream's recovery for positions that misresolve
+// after a block moved (the drag-and-drop fix of 3.0.6; test/unit/editor/block-binding.test.ts
+// keeps it). Same behaviour, typed, in positions of the flat document (the one Yjs holds): the
+// editor's chunks (chunks.ts) are translated at the edges.
 
 export type RelativeSelection = ProsemirrorBinding['beforeTransactionSelection'] | null
+
+/** The editor's selection as Yjs relative positions (upstream's `getRelativeSelection`). */
+export function relativeSelection(
+  binding: ProsemirrorBinding,
+  state: EditorState,
+): NonNullable<RelativeSelection> {
+  const selection = state.selection as Selection & { jsonID?: string; depth?: number }
+  const type = selection.jsonID
+  const absAnchor = toFlat(state.doc, selection.anchor)
+  const absHead = toFlat(state.doc, selection.head)
+  const relative = (flat: number): unknown =>
+    absolutePositionToRelativePosition(flat, binding.type, binding.mapping)
+  return {
+    type,
+    depth: type === 'nodeRange' ? selection.depth : undefined,
+    anchor: relative(absAnchor),
+    head: relative(absHead),
+    absAnchor,
+    absHead,
+  }
+}
 
 function recoverEndpoint(
   newDoc: PMNode,
@@ -64,8 +89,12 @@ export function restoreRelativeSelection(
   oldDoc: PMNode | null,
 ): void {
   if (relSel === null || relSel.anchor === null || relSel.head === null) return
-  const resolve = (rel: unknown): number | null =>
-    relativePositionToAbsolutePosition(binding.doc, binding.type, rel, binding.mapping)
+  const doc = tr.doc
+  // Node selections start before a block: at a chunk boundary, in the later chunk.
+  const resolve = (rel: unknown): number | null => {
+    const flat = relativePositionToAbsolutePosition(binding.doc, binding.type, rel, binding.mapping)
+    return flat === null ? null : toPm(doc, flat, rel === relSel.anchor)
+  }
   if (relSel.type === 'all') {
     tr.setSelection(new AllSelection(tr.doc))
   } else if (relSel.type === 'node') {
@@ -81,8 +110,17 @@ export function restoreRelativeSelection(
     )
     if (selection !== null) tr.setSelection(selection)
   } else {
-    let anchor = recoverEndpoint(tr.doc, oldDoc, relSel.absAnchor, resolve(relSel.anchor))
-    let head = recoverEndpoint(tr.doc, oldDoc, relSel.absHead, resolve(relSel.head))
+    const flatResolve = (rel: unknown): number | null =>
+      relativePositionToAbsolutePosition(binding.doc, binding.type, rel, binding.mapping)
+    // Upstream's recovery compares top-level blocks: it runs on the flat documents.
+    const before = oldDoc && flatten(oldDoc)
+    const after = before && flatten(doc)
+    const endpoint = (abs: number | null | undefined, rel: unknown): number | null => {
+      const flat = recoverEndpoint(after ?? doc, before, abs, flatResolve(rel))
+      return flat === null ? null : toPm(doc, flat)
+    }
+    let anchor = endpoint(relSel.absAnchor, relSel.anchor)
+    let head = endpoint(relSel.absHead, relSel.head)
     // Collapse to the surviving endpoint rather than drop the selection.
     anchor ??= head
     head ??= anchor

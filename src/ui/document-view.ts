@@ -2,6 +2,7 @@ import type { Editor } from '@tiptap/core'
 import type { DocumentCatalog } from '../doc/catalog'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
+import { flatten } from '../editor/chunks'
 import { createEditor, type PeerIdentity } from '../editor/create-editor'
 import * as Y from 'yjs'
 import { accessHash, viewHashOf, type DocAccess } from '../share/access'
@@ -103,7 +104,8 @@ export function renderDocument(
     nameOf,
     notify: deps.notify,
     focusEditor: () => editor?.commands.focus(),
-    today: () => editor?.state.doc ?? null,
+    // The flat document, as Yjs holds it (the editor groups its blocks under chunks).
+    today: () => (editor ? flatten(editor.state.doc) : null),
     separateUndoStep: () => {
       if (editor) separateUndoStep(editor)
     },

@@ -2,6 +2,7 @@ import type { Editor } from '@tiptap/core'
 import type * as Y from 'yjs'
 import type * as ExportModule from '../transfer/export'
 import type { ExportFile } from '../transfer/export'
+import { flatten } from '../editor/chunks'
 import { h } from './dom'
 
 // The converters (Markdown, HTML, DOMPurify) are loaded when the menu is first opened, not with
@@ -72,7 +73,9 @@ export function renderExportMenu(deps: ExportMenuDeps): HTMLElement {
     ) =>
     (loaded: Exporters): ExportFile | null => {
       const editor = deps.editor()
-      return editor === null ? null : pick(loaded)(editor.getJSON(), deps.title())
+      // The flat document, as Yjs holds it: the editor's chunks are not content.
+      const json = editor && (flatten(editor.state.doc).toJSON() as ReturnType<Editor['getJSON']>)
+      return json === null ? null : pick(loaded)(json, deps.title())
     }
   menu.append(
     h('summary', { class: 'export-summary' }, 'Export'),

@@ -11,13 +11,18 @@ import type { Peer } from './helpers/peer'
 const e2e = useE2E()
 
 interface EditorRoot extends HTMLElement {
-  editor?: { getJSON(): unknown }
+  editor?: { getJSON(): { content?: { type: string; content?: unknown[] }[] } }
 }
 
+/** The editor's document as JSON, without its chunks (src/editor/chunks.ts): as Yjs holds it. */
 async function editorJson(peer: Peer): Promise<unknown> {
   return peer.editor.evaluate((el: EditorRoot) => {
     if (el.editor === undefined) throw new Error('editor root has no .editor property')
-    return el.editor.getJSON()
+    const json = el.editor.getJSON()
+    const blocks = (json.content ?? []).flatMap((node) =>
+      node.type === 'chunk' ? (node.content ?? []) : [node],
+    )
+    return { ...json, content: blocks }
   })
 }
 

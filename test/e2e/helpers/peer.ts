@@ -7,7 +7,13 @@ import { waitFor } from '../../helpers/wait-for'
 // `.editor`).
 
 interface PmNode {
-  forEach(fn: (node: { textContent: string }) => void): void
+  readonly textContent: string
+  readonly text?: string
+  readonly isBlock: boolean
+  readonly isText: boolean
+  readonly type: { readonly name: string }
+  forEach(fn: (node: PmNode) => void): void
+  descendants(fn: (node: PmNode) => boolean): void
 }
 interface PmRange {
   from: number
@@ -17,7 +23,6 @@ interface PmRange {
 /** The parts of Tiptap's Editor the tests read, as reached through the editor root element. */
 interface EditorRoot extends HTMLElement {
   editor?: {
-    getText(options?: { blockSeparator?: string }): string
     getHTML(): string
     state: {
       doc: PmNode
@@ -176,29 +181,46 @@ export class Peer {
 
   /**
    * The document's text, blocks joined by '\n', read from the Tiptap editor rather than the DOM
-   * (the DOM also holds collaborators' caret labels).
+   * (the DOM also holds collaborators' caret labels). As Tiptap's `getText` gives it for the
+   * document Yjs holds: the editor's chunks (src/editor/chunks.ts) are not blocks of the text.
    */
   async editorText(): Promise<string> {
     return this.editor.evaluate((el: EditorRoot) => {
       if (el.editor === undefined) throw new Error('editor root has no .editor property')
-      return el.editor.getText({ blockSeparator: '\n' })
+      let text = ''
+      let first = true
+      el.editor.state.doc.descendants((node) => {
+        if (node.type.name === 'chunk') return true
+        if (node.isBlock && !first) text += '\n'
+        first = false
+        if (node.isText) text += node.text ?? ''
+        if (node.type.name === 'hardBreak') text += '\n'
+        return true
+      })
+      return text
     })
   }
 
-  /** The text of each top-level block. */
+  /** The text of each top-level block (of the document Yjs holds: chunks left out). */
   async editorBlocks(): Promise<string[]> {
     return this.editor.evaluate((el: EditorRoot) => {
       if (el.editor === undefined) throw new Error('editor root has no .editor property')
       const blocks: string[] = []
-      el.editor.state.doc.forEach((node) => blocks.push(node.textContent))
+      el.editor.state.doc.forEach((chunk) => chunk.forEach((node) => blocks.push(node.textContent)))
       return blocks
     })
   }
 
+  /** The document's HTML, without the editor's chunks around its blocks. */
   async editorHtml(): Promise<string> {
     return this.editor.evaluate((el: EditorRoot) => {
       if (el.editor === undefined) throw new Error('editor root has no .editor property')
-      return el.editor.getHTML()
+      const template = document.createElement('template')
+      template.innerHTML = el.editor.getHTML()
+      for (const chunk of Array.from(template.content.children)) {
+        if (chunk.matches('div.chunk')) chunk.replaceWith(...chunk.childNodes)
+      }
+      return template.innerHTML
     })
   }
 

@@ -16,13 +16,16 @@ import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { bodyOf, createDoc } from '../../../src/doc/model'
 import { readBody, writeBody } from '../../../src/doc/pm-bridge'
+import { blockPos, flatten, toPm } from '../../../src/editor/chunks'
 import { createEditor } from '../../../src/editor/create-editor'
 import { documentSchema } from '../../../src/editor/extensions'
 import { randomEdit } from '../../helpers/pm-ops'
 import { createRng } from '../../helpers/random'
 
 // The editor's block-level binding (src/editor/block-binding.ts, src/doc/block-sync.ts), driven
-// through the real editor (Tiptap in jsdom) with peers exchanging Yjs updates by hand.
+// through the real editor (Tiptap in jsdom) with peers exchanging Yjs updates by hand. The
+// editor groups its blocks under chunks (src/editor/chunks.ts): `shown` is its document as Yjs
+// holds it, flat, with the editor's very block nodes.
 
 const schema = documentSchema()
 const editors: Editor[] = []
@@ -90,6 +93,9 @@ function applyAsEdit(editor: Editor, next: PMNode): void {
   editor.view.dispatch(editor.state.tr.replace(start, endA, next.slice(start, endB)))
 }
 
+/** The editor's document with its chunks taken away: the same block nodes, directly under the top. */
+const shown = (editor: Editor): PMNode => flatten(editor.state.doc)
+
 /** What the body renders to from scratch; an editor shows an empty body as one paragraph. */
 function fresh(doc: Y.Doc): PMNode {
   const node = yXmlFragmentToProseMirrorRootNode(bodyOf(doc), schema)
@@ -110,7 +116,8 @@ describe('block binding: remote changes', () => {
     const a = seeded(60)
     const b = peer(2)
     sync(a, b.doc)
-    const before = b.editor.state.doc
+    const beforeDoc = b.editor.state.doc
+    const before = shown(b.editor)
     expect(before.childCount).toBe(60)
     const steps: { from: number; to: number }[] = []
     b.editor.on('transaction', ({ transaction }) => {
@@ -125,10 +132,11 @@ describe('block binding: remote changes', () => {
     for (let i = 0; i < k; i++) pos += body.child(i).nodeSize
     writeBody(a, schema, new Transform(body).insert(pos + 3, schema.text('!')).doc)
     sync(a, b.doc)
-    const after = b.editor.state.doc
+    const after = shown(b.editor)
     expect(after.child(k).textContent).toBe('li!ne 37')
     expect(rebuiltBlocks(before, after)).toEqual([k])
-    expect(steps).toEqual([{ from: pos, to: pos + before.child(k).nodeSize }])
+    const at = blockPos(beforeDoc, k)
+    expect(steps).toEqual([{ from: at, to: at + before.child(k).nodeSize }])
   })
 
   it('[BIND-1] an edit inside a block is rendered without a walk over the other blocks', () => {
@@ -155,13 +163,13 @@ describe('block binding: remote changes', () => {
       return reads
     }
     const typed = remote((body, at) => new Transform(body).insert(at + 3, schema.text('!')).doc)
-    expect(b.editor.state.doc.child(1_234).textContent).toBe('li!ne 1234')
+    expect(shown(b.editor).child(1_234).textContent).toBe('li!ne 1234')
     expect(typed).toBeLessThan(20)
     // A new block changes the list of blocks: that one walks it (and so the count can tell).
     const split = remote((body, at) => new Transform(body).split(at + 3).doc)
-    expect(b.editor.state.doc.childCount).toBe(n + 1)
+    expect(shown(b.editor).childCount).toBe(n + 1)
     expect(split).toBeGreaterThanOrEqual(n)
-    expect(b.editor.state.doc.toJSON()).toEqual(fresh(b.doc).toJSON())
+    expect(shown(b.editor).toJSON()).toEqual(fresh(b.doc).toJSON())
   })
 
   it('[BIND-2] nodes a remote change did not touch keep their identity, inside a changed block too', () => {
@@ -175,14 +183,14 @@ describe('block binding: remote changes', () => {
     writeBody(a, schema, body.type.create(null, [body.child(0), list, body.child(2)]))
     const b = peer(2)
     sync(a, b.doc)
-    const before = b.editor.state.doc
+    const before = shown(b.editor)
     const listBefore = before.child(1)
     // A edits the second item.
     const withList = readBody(a, schema)
     const itemTwo = before.child(0).nodeSize + 1 + listBefore.child(0).nodeSize + 2
     writeBody(a, schema, new Transform(withList).insert(itemTwo + 3, schema.text('2')).doc)
     sync(a, b.doc)
-    const after = b.editor.state.doc
+    const after = shown(b.editor)
     expect(after.child(1).child(1).textContent).toBe('two2')
     expect(rebuiltBlocks(before, after)).toEqual([1])
     expect(after.child(1).child(0)).toBe(listBefore.child(0))
@@ -210,8 +218,8 @@ describe('block binding: remote changes', () => {
     for (const edit of edits) {
       writeBody(a, schema, edit(readBody(a, schema)))
       sync(a, b.doc)
-      expect(b.editor.state.doc.toJSON()).toEqual(readBody(a, schema).toJSON())
-      expect(b.editor.state.doc.toJSON()).toEqual(fresh(b.doc).toJSON())
+      expect(shown(b.editor).toJSON()).toEqual(readBody(a, schema).toJSON())
+      expect(shown(b.editor).toJSON()).toEqual(fresh(b.doc).toJSON())
     }
   })
 
@@ -220,7 +228,7 @@ describe('block binding: remote changes', () => {
     writeBody(a, schema, readBody(a, schema).type.create(null, [p('hello'), p('block')]))
     const b = peer(2)
     sync(a, b.doc)
-    const caret = 1 + 'hello'.length
+    const caret = toPm(b.editor.state.doc, 1 + 'hello'.length)
     b.editor.view.dispatch(
       b.editor.state.tr.setSelection(TextSelection.create(b.editor.state.doc, caret)),
     )
@@ -233,7 +241,7 @@ describe('block binding: remote changes', () => {
       new Transform(body).delete(start, start + moved.nodeSize).insert(0, moved).doc,
     )
     sync(a, b.doc)
-    expect(b.editor.state.doc.child(0).textContent).toBe('block')
+    expect(shown(b.editor).child(0).textContent).toBe('block')
     expect(b.editor.state.selection.anchor).toBe(caret + moved.nodeSize)
   })
 
@@ -242,8 +250,8 @@ describe('block binding: remote changes', () => {
     writeBody(a, schema, readBody(a, schema).type.create(null, [p('hello'), p('block')]))
     const b = peer(2)
     sync(a, b.doc)
-    const start = b.editor.state.doc.child(0).nodeSize
-    const caret = start + 1 + 3 // "blo|ck"
+    const start = shown(b.editor).child(0).nodeSize
+    const caret = toPm(b.editor.state.doc, start + 1 + 3) // "blo|ck"
     b.editor.view.dispatch(
       b.editor.state.tr.setSelection(TextSelection.create(b.editor.state.doc, caret)),
     )
@@ -263,13 +271,15 @@ describe('block binding: remote changes', () => {
   it('[BIND-5] a remote caret stays where it types after a local block move', () => {
     const b = peer(2)
     b.editor.commands.setContent('<p>hello</p><p>block</p>')
-    const caret = 1 + 'hello'.length
+    const caret = toPm(b.editor.state.doc, 1 + 'hello'.length)
     const { binding } = ySyncPluginKey.getState(b.editor.state) as {
       binding: ProsemirrorBinding
     }
     const remote = 99
+    // A peer publishes positions of the flat document (the one Yjs holds).
     const publish = (pos: number): void => {
-      const rel: unknown = absolutePositionToRelativePosition(pos, binding.type, binding.mapping)
+      const flat = pos - 1 // one chunk: its opening token is all that differs
+      const rel: unknown = absolutePositionToRelativePosition(flat, binding.type, binding.mapping)
       b.awareness.states.set(remote, {
         user: { name: 'r', color: '#ff0000' },
         cursor: { anchor: rel, head: rel },
@@ -280,9 +290,9 @@ describe('block binding: remote changes', () => {
     }
     publish(caret)
     const doc = b.editor.state.doc
-    const moved = doc.child(1)
-    const start = doc.child(0).nodeSize
-    b.editor.view.dispatch(b.editor.state.tr.delete(start, start + moved.nodeSize).insert(0, moved))
+    const moved = doc.child(0).child(1)
+    const start = blockPos(doc, 1)
+    b.editor.view.dispatch(b.editor.state.tr.delete(start, start + moved.nodeSize).insert(1, moved))
     const expected = caret + moved.nodeSize
     publish(expected)
     const decorations = (yCursorPluginKey.getState(b.editor.state) as DecorationSet).find(
@@ -305,8 +315,7 @@ describe('block binding: local changes', () => {
     b.doc.on('afterTransaction', (tr: Y.Transaction) => {
       changed = [...tr.changedParentTypes.keys()] as Y.AbstractType<unknown>[]
     })
-    let pos = 0
-    for (let i = 0; i < 30; i++) pos += b.editor.state.doc.child(i).nodeSize
+    const pos = blockPos(b.editor.state.doc, 30)
     b.editor.view.dispatch(b.editor.state.tr.insertText('x', pos + 2))
     // The body (its child changed below it), the paragraph, and the paragraph's text.
     expect(changed).toContain(target)
@@ -319,21 +328,21 @@ describe('block binding: local changes', () => {
     b.editor.commands.setContent(
       '<p>one two</p><ul><li><p>a</p></li><li><p>b</p></li></ul><p>end</p>',
     )
-    const check = (): void => expect(b.editor.state.doc.toJSON()).toEqual(fresh(b.doc).toJSON())
+    const check = (): void => expect(shown(b.editor).toJSON()).toEqual(fresh(b.doc).toJSON())
     check()
-    b.editor.view.dispatch(b.editor.state.tr.split(4)) // split "one two"
+    b.editor.view.dispatch(b.editor.state.tr.split(5)) // split "one two"
     check()
-    b.editor.view.dispatch(b.editor.state.tr.join(b.editor.state.doc.child(0).nodeSize)) // join
+    b.editor.view.dispatch(b.editor.state.tr.join(blockPos(b.editor.state.doc, 1))) // join
     check()
     b.editor.commands.setTextSelection(b.editor.state.doc.content.size - 2)
     b.editor.commands.toggleBold()
     b.editor.commands.insertContent('bold')
     check()
     const doc = b.editor.state.doc
-    const last = doc.child(doc.childCount - 1)
-    b.editor.view.dispatch(
-      b.editor.state.tr.delete(doc.content.size - last.nodeSize, doc.content.size).insert(0, last),
-    )
+    const chunk = doc.child(0)
+    const last = chunk.child(chunk.childCount - 1)
+    const end = doc.content.size - 1
+    b.editor.view.dispatch(b.editor.state.tr.delete(end - last.nodeSize, end).insert(1, last))
     check()
   })
 })
@@ -356,12 +365,12 @@ describe('block binding: random edits on two editors', () => {
         }
         if (rng.chance(0.3)) sync(peers[0]!.doc, peers[1]!.doc)
         for (const { editor, doc } of peers) {
-          expect(editor.state.doc.toJSON(), `seed ${seed} op ${op}`).toEqual(fresh(doc).toJSON())
+          expect(shown(editor).toJSON(), `seed ${seed} op ${op}`).toEqual(fresh(doc).toJSON())
         }
       }
       sync(peers[0]!.doc, peers[1]!.doc)
-      expect(peers[0]!.editor.state.doc.toJSON(), `seed ${seed}`).toEqual(
-        peers[1]!.editor.state.doc.toJSON(),
+      expect(shown(peers[0]!.editor).toJSON(), `seed ${seed}`).toEqual(
+        shown(peers[1]!.editor).toJSON(),
       )
       for (const editor of editors.splice(0)) editor.destroy()
     }
