@@ -187,11 +187,36 @@ export async function waitSaved(page: Page, timeoutMs = 60_000): Promise<void> {
   )
 }
 
+interface TextNode {
+  readonly isBlock: boolean
+  readonly isText: boolean
+  readonly text?: string
+  readonly type: { readonly name: string }
+  descendants(fn: (node: TextNode) => boolean): void
+}
+
+/**
+ * Runs in the page, on the editor's root element: the document's text as Tiptap's
+ * `getText({ blockSeparator: '\n' })` gives it for the document Yjs holds. The editor groups its
+ * blocks under chunks (src/editor/chunks.ts), which are not blocks of the text.
+ */
+export function readEditorText(el: Element): string {
+  const editor = (el as unknown as { editor?: { state: { doc: TextNode } } }).editor
+  if (!editor) throw new Error('editor root has no .editor')
+  let text = ''
+  let first = true
+  editor.state.doc.descendants((node) => {
+    if (node.type.name === 'chunk') return true
+    if (node.isBlock && !first) text += '\n'
+    first = false
+    if (node.isText) text += node.text ?? ''
+    if (node.type.name === 'hardBreak') text += '\n'
+    return true
+  })
+  return text
+}
+
 /** The editor's text, paragraphs joined by '\n'. */
 export async function editorText(page: Page): Promise<string> {
-  return page.getByTestId('editor').evaluate((el) => {
-    const editor = (el as unknown as { editor?: { getText(o: object): string } }).editor
-    if (!editor) throw new Error('editor root has no .editor')
-    return editor.getText({ blockSeparator: '\n' })
-  })
+  return page.getByTestId('editor').evaluate(readEditorText)
 }

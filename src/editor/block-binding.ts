@@ -5,7 +5,7 @@ import type { Plugin, Transaction } from '@tiptap/pm/state'
 import { Selection } from '@tiptap/pm/state'
 import type { EditorView } from '@tiptap/pm/view'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
-import { ySyncPluginKey } from '@tiptap/y-tiptap'
+import { ySyncPluginKey, yUndoPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import {
   currentBlocks,
@@ -16,6 +16,7 @@ import {
 } from '../doc/block-sync'
 import { applyChunked } from './chunk-apply'
 import { blockPos, CHUNK, chunkedBlocks, chunkify } from './chunks'
+import { trackReverse } from './relative-position'
 import { relativeSelection, restoreRelativeSelection } from './restore-selection'
 
 // Tiptap's Collaboration with the hot path of y-tiptap's binding replaced (rules BIND-1..6):
@@ -41,6 +42,7 @@ interface SyncState {
 /** Replaces the binding's remote and local paths with the block-level ones. */
 export function installBlockSync(binding: ProsemirrorBinding): void {
   const b = binding
+  trackReverse(b)
   // The document Yjs holds now, if known: what a local write diffs against. Null forces
   // upstream's whole-body diff once (after a snapshot, or a render ProseMirror had to fit).
   let synced: PMNode | null = null
@@ -158,11 +160,37 @@ function withBlockSync(plugin: Plugin): Plugin {
   return plugin
 }
 
+interface UndoState {
+  readonly undoManager: Y.UndoManager
+  readonly prevSel: unknown
+  readonly hasUndoOps: boolean
+  readonly hasRedoOps: boolean
+}
+
+// y-tiptap's undo plugin keeps the selection before each transaction as Yjs relative positions
+// (restored by undo), computed from document positions as if the editor had no chunks: here it
+// is the binding's own `relativeSelection`, in flat positions and without a walk over every block.
+function withFlatUndoSelection(plugin: Plugin): Plugin {
+  const field = plugin.spec.state
+  if (field === undefined) throw new Error('block-binding: y-tiptap undo plugin has no state')
+  field.apply = (_tr, value: UndoState, oldState, state) => {
+    const { binding } = ySyncPluginKey.getState(state) as Partial<SyncState>
+    const { undoManager } = value
+    const hasUndoOps = undoManager.undoStack.length > 0
+    const hasRedoOps = undoManager.redoStack.length > 0
+    const prevSel = binding ? relativeSelection(binding, oldState) : value.prevSel
+    return { undoManager, prevSel, hasUndoOps, hasRedoOps }
+  }
+  return plugin
+}
+
 /** Tiptap's Collaboration extension on the block-level binding. */
 export const BlockCollaboration = Collaboration.extend({
   addProseMirrorPlugins() {
-    return (this.parent?.() ?? []).map((plugin) =>
-      plugin.spec.key === ySyncPluginKey ? withBlockSync(plugin) : plugin,
-    )
+    return (this.parent?.() ?? []).map((plugin) => {
+      if (plugin.spec.key === ySyncPluginKey) return withBlockSync(plugin)
+      if (plugin.spec.key === yUndoPluginKey) return withFlatUndoSelection(plugin)
+      return plugin
+    })
   },
 })

@@ -5,7 +5,6 @@ import type { DecorationAttrs, EditorView } from '@tiptap/pm/view'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
 import {
-  absolutePositionToRelativePosition,
   defaultAwarenessStateFilter,
   isStructuralTransaction,
   relativePositionToAbsolutePosition,
@@ -16,7 +15,8 @@ import {
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { chunkGuardKey } from './chunk-guard'
-import { toFlat, toPm } from './chunks'
+import { toPm } from './chunks'
+import { relativePosition } from './relative-position'
 
 // Collaborators' carets and selections: Tiptap's CollaborationCaret with y-tiptap 3.0.9's
 // `yCursorPlugin` replaced by the same plugin speaking positions of the flat document (the one
@@ -98,14 +98,8 @@ function publishCaret(view: EditorView, awareness: Awareness, force: boolean): v
   }
   if (view.hasFocus()) {
     const { doc, selection } = view.state
-    const relative = (pos: number): Y.RelativePosition =>
-      absolutePositionToRelativePosition(
-        toFlat(doc, pos),
-        y.type,
-        binding.mapping,
-      ) as Y.RelativePosition
-    const anchor = relative(selection.anchor)
-    const head = relative(selection.head)
+    const anchor = relativePosition(binding, doc, selection.anchor)
+    const head = relativePosition(binding, doc, selection.head)
     const same =
       current.cursor != null &&
       Y.compareRelativePositions(Y.createRelativePositionFromJSON(current.cursor.anchor), anchor) &&

@@ -3,12 +3,12 @@ import type { EditorState, Transaction } from '@tiptap/pm/state'
 import { AllSelection, NodeSelection, Selection, TextSelection } from '@tiptap/pm/state'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
 import {
-  absolutePositionToRelativePosition,
   findAbsolutePositionAfterStructuralChange,
   isMisresolvedAfterStructuralChange,
   relativePositionToAbsolutePosition,
 } from '@tiptap/y-tiptap'
 import { flatten, toFlat, toPm } from './chunks'
+import { relativePosition } from './relative-position'
 
 // y-tiptap 3.0.9's `getRelativeSelection` and `restoreRelativeSelection` (the second not
 // exported), for the block binding: after a remote change the local selection is put back where
@@ -26,17 +26,13 @@ export function relativeSelection(
 ): NonNullable<RelativeSelection> {
   const selection = state.selection as Selection & { jsonID?: string; depth?: number }
   const type = selection.jsonID
-  const absAnchor = toFlat(state.doc, selection.anchor)
-  const absHead = toFlat(state.doc, selection.head)
-  const relative = (flat: number): unknown =>
-    absolutePositionToRelativePosition(flat, binding.type, binding.mapping)
   return {
     type,
     depth: type === 'nodeRange' ? selection.depth : undefined,
-    anchor: relative(absAnchor),
-    head: relative(absHead),
-    absAnchor,
-    absHead,
+    anchor: relativePosition(binding, state.doc, selection.anchor),
+    head: relativePosition(binding, state.doc, selection.head),
+    absAnchor: toFlat(state.doc, selection.anchor),
+    absHead: toFlat(state.doc, selection.head),
   }
 }
 

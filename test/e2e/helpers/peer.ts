@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { readEditorText } from '../../../bench/lib/app'
 import { waitFor } from '../../helpers/wait-for'
 
 // One person using Meshpad: a fresh browser context (its own profile, so IndexedDB, localStorage
@@ -8,12 +9,7 @@ import { waitFor } from '../../helpers/wait-for'
 
 interface PmNode {
   readonly textContent: string
-  readonly text?: string
-  readonly isBlock: boolean
-  readonly isText: boolean
-  readonly type: { readonly name: string }
   forEach(fn: (node: PmNode) => void): void
-  descendants(fn: (node: PmNode) => boolean): void
 }
 interface PmRange {
   from: number
@@ -181,24 +177,10 @@ export class Peer {
 
   /**
    * The document's text, blocks joined by '\n', read from the Tiptap editor rather than the DOM
-   * (the DOM also holds collaborators' caret labels). As Tiptap's `getText` gives it for the
-   * document Yjs holds: the editor's chunks (src/editor/chunks.ts) are not blocks of the text.
+   * (the DOM also holds collaborators' caret labels): `readEditorText`, the benchmarks' reader.
    */
   async editorText(): Promise<string> {
-    return this.editor.evaluate((el: EditorRoot) => {
-      if (el.editor === undefined) throw new Error('editor root has no .editor property')
-      let text = ''
-      let first = true
-      el.editor.state.doc.descendants((node) => {
-        if (node.type.name === 'chunk') return true
-        if (node.isBlock && !first) text += '\n'
-        first = false
-        if (node.isText) text += node.text ?? ''
-        if (node.type.name === 'hardBreak') text += '\n'
-        return true
-      })
-      return text
-    })
+    return this.editor.evaluate(readEditorText)
   }
 
   /** The text of each top-level block (of the document Yjs holds: chunks left out). */

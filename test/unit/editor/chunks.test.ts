@@ -2,7 +2,14 @@
 import type { Editor } from '@tiptap/core'
 import type { Node as PMNode } from '@tiptap/pm/model'
 import { AllSelection, TextSelection } from '@tiptap/pm/state'
-import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap'
+import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
+import {
+  absolutePositionToRelativePosition,
+  relativePositionToAbsolutePosition,
+  yXmlFragmentToProseMirrorRootNode,
+  ySyncPluginKey,
+  yUndoPluginKey,
+} from '@tiptap/y-tiptap'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -23,6 +30,7 @@ import {
   toPm,
 } from '../../../src/editor/chunks'
 import { createEditor } from '../../../src/editor/create-editor'
+import { relativePosition } from '../../../src/editor/relative-position'
 import { documentSchema, editorSchema } from '../../../src/editor/extensions'
 import { randomEdit } from '../../helpers/pm-ops'
 import { createRng } from '../../helpers/random'
@@ -169,6 +177,53 @@ describe('chunks: the map between the flat and the chunked document', () => {
         expect(chunk.childCount).toBeLessThanOrEqual(2 * CHUNK_SIZE)
       }
       if (n > 2 * CHUNK_SIZE) expect(chunks.length).toBe(Math.round(n / CHUNK_SIZE))
+    }
+  })
+})
+
+describe('chunks: relative positions', () => {
+  it('[BIND-6] every position becomes the relative position y-tiptap makes, from its block', () => {
+    const doc = createDoc()
+    const editor = editorOn(doc, 2)
+    const block = (i: number): string =>
+      [
+        `<p>para <strong>${i}</strong> <em>x</em></p>`,
+        '<p></p>',
+        `<ul><li><p>a ${i}</p><ul><li><p>nested</p></li></ul></li><li><p></p></li></ul>`,
+        `<h2>head ${i}</h2>`,
+        '<blockquote><p>q</p><p></p></blockquote>',
+        '<hr>',
+      ][i % 6]!
+    editor.commands.setContent(Array.from({ length: 200 }, (_, i) => block(i)).join(''))
+    expect(editor.state.doc.childCount).toBeGreaterThan(2)
+    const { binding } = ySyncPluginKey.getState(editor.state) as { binding: ProsemirrorBinding }
+    const pm = editor.state.doc
+    for (let pos = 0; pos <= pm.content.size; pos++) {
+      const ours = relativePosition(binding, pm, pos)
+      const theirs = absolutePositionToRelativePosition(
+        toFlat(pm, pos),
+        binding.type,
+        binding.mapping,
+      ) as Y.RelativePosition
+      expect(Y.compareRelativePositions(ours, theirs), `position ${pos}`).toBe(true)
+    }
+  })
+
+  it('[BIND-6] the selection the undo plugin keeps for undo points where the caret was', () => {
+    const doc = seeded(400)
+    const editor = editorOn(doc, 2)
+    caretIn(editor, 300, 4)
+    editor.commands.insertContent('XYZ')
+    const { prevSel } = yUndoPluginKey.getState(editor.state) as {
+      prevSel: { anchor: unknown; head: unknown }
+    }
+    const { binding } = ySyncPluginKey.getState(editor.state) as { binding: ProsemirrorBinding }
+    for (const rel of [prevSel.anchor, prevSel.head]) {
+      const flatPos = relativePositionToAbsolutePosition(doc, binding.type, rel, binding.mapping)
+      expect(flatPos).not.toBeNull()
+      const $pos = editor.state.doc.resolve(toPm(editor.state.doc, flatPos!))
+      expect($pos.parent.textContent).toBe('lineXYZ 300')
+      expect($pos.parentOffset).toBe(4)
     }
   })
 })
