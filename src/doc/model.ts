@@ -14,3 +14,10 @@ export function createDoc(): Y.Doc {
 export function bodyOf(doc: Y.Doc): Y.XmlFragment {
   return doc.getXmlFragment(BODY_FRAGMENT)
 }
+
+/**
+ * Node names an editor uses for its own structure and never writes into a body (the editor's
+ * chunks of blocks, src/editor/chunks.ts). An element of the body with one of these names is not
+ * content: it is rejected as one the schema does not know (THREAT-12).
+ */
+export const EDITOR_ONLY_NODES: ReadonlySet<string> = new Set(['chunk'])

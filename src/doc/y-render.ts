@@ -2,6 +2,7 @@ import type { Mark, Node as PMNode, Schema } from '@tiptap/pm/model'
 import type { updateYFragment } from '@tiptap/y-tiptap'
 import { ySyncPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
+import { EDITOR_ONLY_NODES } from './model'
 
 // Builds ProseMirror nodes from Yjs elements exactly as y-tiptap 3.0.9 does (its unexported
 // `createNodeIfNotExists` / `createNodeFromYElement` / `createTextNodesFromYText`), so that the
@@ -65,6 +66,8 @@ function buildElement(el: Y.XmlElement, schema: Schema, meta: BindingMeta): PMNo
     }
   }
   try {
+    // The editor's own structure is in its schema, not in the document's (THREAT-12).
+    if (EDITOR_ONLY_NODES.has(el.nodeName)) throw new Error(`not content: ${el.nodeName}`)
     const node = schema.node(el.nodeName, el.getAttributes(), children)
     meta.mapping.set(el, node)
     return node

@@ -17,6 +17,7 @@ import type { BlockList } from '../doc/block-sync'
 /** Blocks per chunk when chunks are made; a chunk may hold up to twice as many before it splits. */
 export const CHUNK_SIZE = 64
 
+/** The chunk's node name: one the document never holds (EDITOR_ONLY_NODES, THREAT-12). */
 export const CHUNK = 'chunk'
 
 /** `doc: chunk+` in place of StarterKit's `doc: block+` (the editor's schema only). */

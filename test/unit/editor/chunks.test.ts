@@ -388,3 +388,34 @@ describe('chunks: editing across chunk edges', () => {
     }
   }, 120_000)
 })
+
+describe('chunks: a modified client', () => {
+  it('[THREAT-12] [BIND-6] a chunk element written into the body is rejected by every editor', () => {
+    const a = seeded(200)
+    const b = createDoc()
+    sync(a, b)
+    const editor = editorOn(b, 3)
+    // A client writes the editor's own structure into the shared body, bypassing any editor.
+    const forged = new Y.XmlElement('chunk')
+    const paragraph = new Y.XmlElement('paragraph')
+    paragraph.insert(0, [new Y.XmlText('forged')])
+    forged.insert(0, [paragraph])
+    bodyOf(a).insert(100, [forged])
+    sync(a, b)
+    const doc = editor.state.doc
+    doc.forEach((chunk) => {
+      expect(chunk.type.name).toBe(CHUNK)
+      chunk.forEach((block) => expect(block.type.name).not.toBe(CHUNK))
+    })
+    expect(texts(doc)).not.toContain('forged')
+    expect(blockCount(doc)).toBe(200)
+    // The editor deleted it from Yjs, as any element the schema rejects; the peers agree.
+    sync(a, b)
+    expect(
+      bodyOf(a)
+        .toArray()
+        .some((t) => (t as Y.XmlElement).nodeName === 'chunk'),
+    ).toBe(false)
+    expect(flatten(editor.state.doc).toJSON()).toEqual(fresh(a).toJSON())
+  })
+})
