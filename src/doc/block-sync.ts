@@ -253,23 +253,15 @@ function windowOf(
   }
 }
 
-/**
- * Writes the local change `prev` -> `next` into `fragment`, touching only the top-level blocks
- * `next` does not share with `prev`. `prev` must be what `fragment` holds (the document last
- * rendered from it or written to it); when that cannot be shown cheaply, the whole body is
- * diffed as upstream does.
- */
-export function writeBlocks(
-  y: Y.Doc,
-  fragment: Y.XmlFragment,
-  prev: BlockList | null,
-  next: BlockList,
-  meta: BindingMeta,
-): void {
-  if (prev === null || fragment.length !== prev.count) {
-    writeWhole(y, fragment, next, meta)
-    return
-  }
+/** The blocks two lists do not share: `start`..`endOld` of the old become `start`..`endNew`. */
+export interface BlockDiff {
+  readonly start: number
+  readonly endOld: number
+  readonly endNew: number
+}
+
+/** Where `prev` and `next` differ, comparing blocks by identity from both ends. */
+export function diffBlocks(prev: BlockList, next: BlockList): BlockDiff {
   const oldCount = prev.count
   const newCount = next.count
   let start = 0
@@ -280,6 +272,28 @@ export function writeBlocks(
     endOld--
     endNew--
   }
+  return { start, endOld, endNew }
+}
+
+/**
+ * Writes the local change `prev` -> `next` into `fragment`, touching only the top-level blocks
+ * `next` does not share with `prev` (found by `diff`; a grouping of the blocks may know a faster
+ * way). `prev` must be what `fragment` holds (the document last rendered from it or written to
+ * it); when that cannot be shown cheaply, the whole body is diffed as upstream does.
+ */
+export function writeBlocks(
+  y: Y.Doc,
+  fragment: Y.XmlFragment,
+  prev: BlockList | null,
+  next: BlockList,
+  meta: BindingMeta,
+  diff: (prev: BlockList, next: BlockList) => BlockDiff = diffBlocks,
+): void {
+  if (prev === null || fragment.length !== prev.count) {
+    writeWhole(y, fragment, next, meta)
+    return
+  }
+  const { start, endOld, endNew } = diff(prev, next)
   if (start === endOld && start === endNew) return
   const children = fragment.slice(start, endOld)
   const inSync = children.every(

@@ -7,6 +7,7 @@ import type { EditorView } from '@tiptap/pm/view'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
 import { ySyncPluginKey, yUndoPluginKey } from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
+import type { BlockDiff } from '../doc/block-sync'
 import {
   currentBlocks,
   forgetChanged,
@@ -15,7 +16,7 @@ import {
   writeBlocks,
 } from '../doc/block-sync'
 import { applyChunked } from './chunk-apply'
-import { blockPos, CHUNK, chunkedBlocks, chunkify } from './chunks'
+import { blockPos, CHUNK, chunkedBlocks, chunkify, diffChunked } from './chunks'
 import { trackReverse } from './relative-position'
 import { relativeSelection, restoreRelativeSelection } from './restore-selection'
 
@@ -142,7 +143,9 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
   b._prosemirrorChanged = (doc: PMNode) => {
     b.doc.transact(() => {
       if (doc === synced) return
-      writeBlocks(b.doc, b.type, synced && chunkedBlocks(synced), chunkedBlocks(doc), b)
+      const prev = synced
+      const diff = (): BlockDiff => diffChunked(prev as PMNode, doc)
+      writeBlocks(b.doc, b.type, prev && chunkedBlocks(prev), chunkedBlocks(doc), b, diff)
     }, ySyncPluginKey)
     synced = doc
   }

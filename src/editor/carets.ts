@@ -15,8 +15,7 @@ import {
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { chunkGuardKey } from './chunk-guard'
-import { toPm } from './chunks'
-import { relativePosition } from './relative-position'
+import { absolutePosition, relativePosition } from './relative-position'
 
 // Collaborators' carets and selections: Tiptap's CollaborationCaret with y-tiptap 3.0.9's
 // `yCursorPlugin` replaced by the same plugin speaking positions of the flat document (the one
@@ -51,15 +50,8 @@ function drawCarets(state: EditorState, awareness: Awareness, build: Builders): 
   }
   const { binding } = y
   const decorations: Decoration[] = []
-  const resolve = (json: unknown): number | null => {
-    const flat = relativePositionToAbsolutePosition(
-      y.doc,
-      y.type,
-      Y.createRelativePositionFromJSON(json),
-      binding.mapping,
-    )
-    return flat === null ? null : toPm(state.doc, flat)
-  }
+  const resolve = (json: unknown): number | null =>
+    absolutePosition(binding, state.doc, Y.createRelativePositionFromJSON(json))
   awareness.getStates().forEach((aw, clientId) => {
     if (!defaultAwarenessStateFilter(y.doc.clientID, clientId, aw)) return
     const cursor = (aw as { cursor?: { anchor: unknown; head: unknown } | null } | null)?.cursor

@@ -1,7 +1,7 @@
 import { Node } from '@tiptap/core'
 import type { Node as PMNode, NodeType } from '@tiptap/pm/model'
 import { Fragment } from '@tiptap/pm/model'
-import type { BlockList } from '../doc/block-sync'
+import type { BlockDiff, BlockList } from '../doc/block-sync'
 
 // The editor groups its top-level blocks under invisible containers ("chunks") of about
 // CHUNK_SIZE blocks (rule BIND-6). Chromium styles and lays out the children of one element in
@@ -217,4 +217,37 @@ export function toPm(doc: PMNode, flat: number, before = false): number {
 export function flatten(doc: PMNode): PMNode {
   if (doc.firstChild?.type.name !== CHUNK) return doc
   return doc.type.create(doc.attrs, Fragment.fromArray(chunkedBlocks(doc).all()))
+}
+
+/**
+ * Where two chunked documents' blocks differ (block-sync.ts's `diffBlocks`), skipping the chunks
+ * they share at both ends: a keystroke compares one chunk's blocks, not every block.
+ */
+export function diffChunked(prev: PMNode, next: PMNode): BlockDiff {
+  const a = chunkedBlocks(prev)
+  const b = chunkedBlocks(next)
+  let start = 0
+  let c = 0
+  while (c < prev.childCount && c < next.childCount && prev.child(c) === next.child(c)) {
+    start += prev.child(c).childCount
+    c++
+  }
+  while (start < a.count && start < b.count && a.block(start) === b.block(start)) start++
+  let endOld = a.count
+  let endNew = b.count
+  let ca = prev.childCount - 1
+  let cb = next.childCount - 1
+  while (ca >= 0 && cb >= 0 && prev.child(ca) === next.child(cb)) {
+    const size = prev.child(ca).childCount
+    if (endOld - size < start || endNew - size < start) break
+    endOld -= size
+    endNew -= size
+    ca--
+    cb--
+  }
+  while (endOld > start && endNew > start && a.block(endOld - 1) === b.block(endNew - 1)) {
+    endOld--
+    endNew--
+  }
+  return { start, endOld, endNew }
 }

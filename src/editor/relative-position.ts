@@ -1,17 +1,23 @@
 import type { Node as PMNode } from '@tiptap/pm/model'
 import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
-import { absolutePositionToRelativePosition } from '@tiptap/y-tiptap'
+import {
+  absolutePositionToRelativePosition,
+  isMisresolvedTextPosition,
+  relativePositionToAbsolutePosition,
+} from '@tiptap/y-tiptap'
 import * as Y from 'yjs'
 import { blockIndexAt } from './chunk-guard'
-import { blockPos, chunkedBlocks, toFlat } from './chunks'
+import { blockPos, chunkedBlocks, toFlat, toPm } from './chunks'
 
-// A document position as a Yjs relative position, as y-tiptap 3.0.9's
-// `absolutePositionToRelativePosition` makes it, without its walk over every block before the
-// position: it starts at the block that holds the position, found through a reverse of the
-// binding's mapping (ProseMirror block -> its Y.XmlElement). Upstream's walk over 23,000 blocks
+// Document positions <-> Yjs relative positions, as y-tiptap 3.0.9's
+// `absolutePositionToRelativePosition` and `relativePositionToAbsolutePosition` compute them,
+// without their walk over every block before the position. Upstream's walk over 23,000 blocks
 // took about a millisecond, four times per keystroke (the caret published, the undo plugin's
-// selection); this is the same loop entered at that block, so the result is upstream's. When the
-// block is not known (not mapped), upstream's function runs.
+// selection) and again per remote edit (the selection restored, each collaborator's caret).
+// Here the walk starts (or stops) at the top-level block that holds the position, found through a
+// reverse of the binding's mapping (ProseMirror block -> its Y.XmlElement) or the mapping itself,
+// and that block's place in the chunked document; inside it the loop is upstream's, so the result
+// is upstream's. When the block is not known (not mapped), upstream's function runs.
 
 type Mapping = ProsemirrorBinding['mapping']
 
@@ -63,6 +69,80 @@ export function relativePosition(
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Yjs types of any event
 type YNode = Y.AbstractType<any>
+
+/**
+ * Relative position `rel` as a position of the (chunked) `doc`, or null where upstream's gives
+ * null (deleted, outside the body, or a text position it calls misresolved). `before`: at a chunk
+ * edge, the start of the later chunk (toPm).
+ */
+export function absolutePosition(
+  binding: ProsemirrorBinding,
+  doc: PMNode,
+  rel: Y.RelativePosition,
+  before = false,
+): number | null {
+  const fragment = binding.type as unknown as YNode
+  const upstream = (): number | null => {
+    const flat = relativePositionToAbsolutePosition(binding.doc, binding.type, rel, binding.mapping)
+    return flat === null ? null : toPm(doc, flat, before)
+  }
+  const decoded = Y.createAbsolutePositionFromRelativePosition(rel, binding.doc)
+  if (decoded === null) return null
+  let top = decoded.type as YNode
+  while (top._item !== null && top._item.parent !== fragment) top = top._item.parent as YNode
+  if (top === fragment || top._item === null || top._item.deleted) return upstream()
+  const node = binding.mapping.get(top) as PMNode | undefined
+  const index = node === undefined ? -1 : chunkedBlocks(doc).indexOf(node)
+  const inner = index < 0 ? null : offsetInside(decoded, top, binding.mapping)
+  if (inner === null) return upstream()
+  const flat = toFlat(doc, blockPos(doc, index)) + inner
+  if (isMisresolvedTextPosition(binding.doc, rel, flat)) return null
+  return toPm(doc, flat, before)
+}
+
+const sizeOf = (type: YNode, mapping: Mapping): number | null => {
+  if (type instanceof Y.XmlText) return type._length
+  const mapped = mapping.get(type) as PMNode | undefined
+  return mapped === undefined ? null : mapped.nodeSize
+}
+
+/** Upstream's sum, from the position up to top-level block `top`: its offset from the block's start. */
+function offsetInside(decoded: Y.AbsolutePosition, top: YNode, mapping: Mapping): number | null {
+  let type = decoded.type as YNode
+  let pos = 0
+  if (type instanceof Y.XmlText) {
+    pos = decoded.index
+  } else if (type._item === null || !type._item.deleted) {
+    let n = type._start
+    let i = 0
+    while (i < type._length && i < decoded.index && n !== null) {
+      if (!n.deleted) {
+        const size = sizeOf((n.content as Y.ContentType).type as YNode, mapping)
+        if (size === null) return null
+        pos += size
+        i++
+      }
+      n = n.right
+    }
+    pos += 1
+  }
+  while (type !== top && type._item !== null) {
+    const parent = type._item.parent as YNode
+    if (parent._item === null || !parent._item.deleted) {
+      pos += 1
+      for (let n = parent._start; n !== null; n = n.right) {
+        const child = (n.content as Y.ContentType).type as YNode
+        if (child === type) break
+        if (n.deleted) continue
+        const size = sizeOf(child, mapping)
+        if (size === null) return null
+        pos += size
+      }
+    }
+    type = parent
+  }
+  return pos
+}
 
 const typeOf = (item: Y.Item | null): YNode | null =>
   item === null ? null : ((item.content as Y.ContentType).type as YNode)

@@ -5,10 +5,10 @@ import type { ProsemirrorBinding } from '@tiptap/y-tiptap'
 import {
   findAbsolutePositionAfterStructuralChange,
   isMisresolvedAfterStructuralChange,
-  relativePositionToAbsolutePosition,
 } from '@tiptap/y-tiptap'
+import type * as Y from 'yjs'
 import { flatten, toFlat, toPm } from './chunks'
-import { relativePosition } from './relative-position'
+import { absolutePosition, relativePosition } from './relative-position'
 
 // y-tiptap 3.0.9's `getRelativeSelection` and `restoreRelativeSelection` (the second not
 // exported), for the block binding: after a remote change the local selection is put back where
@@ -87,10 +87,8 @@ export function restoreRelativeSelection(
   if (relSel === null || relSel.anchor === null || relSel.head === null) return
   const doc = tr.doc
   // Node selections start before a block: at a chunk boundary, in the later chunk.
-  const resolve = (rel: unknown): number | null => {
-    const flat = relativePositionToAbsolutePosition(binding.doc, binding.type, rel, binding.mapping)
-    return flat === null ? null : toPm(doc, flat, rel === relSel.anchor)
-  }
+  const resolve = (rel: unknown): number | null =>
+    absolutePosition(binding, doc, rel as Y.RelativePosition, rel === relSel.anchor)
   if (relSel.type === 'all') {
     tr.setSelection(new AllSelection(tr.doc))
   } else if (relSel.type === 'node') {
@@ -106,8 +104,10 @@ export function restoreRelativeSelection(
     )
     if (selection !== null) tr.setSelection(selection)
   } else {
-    const flatResolve = (rel: unknown): number | null =>
-      relativePositionToAbsolutePosition(binding.doc, binding.type, rel, binding.mapping)
+    const flatResolve = (rel: unknown): number | null => {
+      const pos = absolutePosition(binding, doc, rel as Y.RelativePosition)
+      return pos === null ? null : toFlat(doc, pos)
+    }
     // Upstream's recovery compares top-level blocks: it runs on the flat documents.
     const before = oldDoc && flatten(oldDoc)
     const after = before && flatten(doc)

@@ -13,6 +13,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest'
 import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { diffBlocks } from '../../../src/doc/block-sync'
 import { bodyOf, createDoc } from '../../../src/doc/model'
 import { readBody, writeBody } from '../../../src/doc/pm-bridge'
 import { MAX_GUARD, blockIndexAt } from '../../../src/editor/chunk-guard'
@@ -25,12 +26,13 @@ import {
   chunkStart,
   chunkedBlocks,
   chunkify,
+  diffChunked,
   flatten,
   toFlat,
   toPm,
 } from '../../../src/editor/chunks'
 import { createEditor } from '../../../src/editor/create-editor'
-import { relativePosition } from '../../../src/editor/relative-position'
+import { absolutePosition, relativePosition } from '../../../src/editor/relative-position'
 import { documentSchema, editorSchema } from '../../../src/editor/extensions'
 import { randomEdit } from '../../helpers/pm-ops'
 import { createRng } from '../../helpers/random'
@@ -165,6 +167,38 @@ describe('chunks: the map between the flat and the chunked document', () => {
     expect([0, 3, 4, 9].map((c) => chunkStart(doc, chunkAt(doc, c)))).toEqual([0, 3, 4, 9])
   })
 
+  it('[BIND-4] [BIND-6] skipping shared chunks finds the blocks that comparing each one finds', () => {
+    const rng = createRng(7)
+    for (let round = 0; round < 300; round++) {
+      const prev = chunkedDoc(Array.from({ length: 1 + rng.int(6) }, () => 1 + rng.int(5)))
+      const blocks = chunkedBlocks(prev).all().slice()
+      const at = rng.int(blocks.length)
+      const kind = rng.int(4)
+      if (kind === 0) blocks[at] = cp('changed')
+      else if (kind === 1) blocks.splice(at, 0, cp('new'))
+      else if (kind === 2 && blocks.length > 1) blocks.splice(at, 1)
+      // kind 3: the same blocks, chunked anew
+      const sizes: number[] = []
+      for (let left = blocks.length; left > 0;) {
+        const size = Math.min(left, 1 + rng.int(5))
+        sizes.push(size)
+        left -= size
+      }
+      // Reuse prev's chunk objects where the grouping and blocks match, as the editor does.
+      let offset = 0
+      const chunks = sizes.map((size, c) => {
+        const part = blocks.slice(offset, (offset += size))
+        const old = prev.maybeChild(c)
+        const same = old?.childCount === size && part.every((b, i) => old.child(i) === b)
+        return same ? old : chunked.node(CHUNK, null, part)
+      })
+      const next = chunked.node('doc', null, chunks)
+      expect(diffChunked(prev, next), `round ${round}`).toEqual(
+        diffBlocks(chunkedBlocks(prev), chunkedBlocks(next)),
+      )
+    }
+  })
+
   it('[BIND-6] blocks are grouped in chunks of about CHUNK_SIZE, none empty', () => {
     const type = chunked.nodes[CHUNK]!
     expect(chunkify(type, [])).toEqual([])
@@ -206,6 +240,28 @@ describe('chunks: relative positions', () => {
         binding.mapping,
       ) as Y.RelativePosition
       expect(Y.compareRelativePositions(ours, theirs), `position ${pos}`).toBe(true)
+    }
+  })
+
+  it('[BIND-6] every relative position becomes the position y-tiptap computes, from its block', () => {
+    const doc = createDoc()
+    const editor = editorOn(doc, 2)
+    editor.commands.setContent(
+      Array.from({ length: 200 }, (_, i) =>
+        i % 3 === 0
+          ? `<p>para <strong>${i}</strong></p>`
+          : i % 3 === 1
+            ? `<ul><li><p>a ${i}</p><ul><li><p>n</p></li></ul></li><li><p></p></li></ul>`
+            : '<p></p>',
+      ).join(''),
+    )
+    const { binding } = ySyncPluginKey.getState(editor.state) as { binding: ProsemirrorBinding }
+    const pm = editor.state.doc
+    for (let pos = 0; pos <= pm.content.size; pos++) {
+      const rel = relativePosition(binding, pm, pos)
+      const flat = relativePositionToAbsolutePosition(doc, binding.type, rel, binding.mapping)
+      const theirs = flat === null ? null : toPm(pm, flat)
+      expect(absolutePosition(binding, pm, rel), `position ${pos}`).toBe(theirs)
     }
   })
 
