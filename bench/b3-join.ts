@@ -18,7 +18,7 @@
 import type { Page } from 'playwright-core'
 import * as Y from 'yjs'
 import { createDoc } from '../src/doc/model'
-import { docIdOf, freshLink, startApp, storeState, type AppRig } from './lib/app'
+import { docIdOf, editorHasSize, freshLink, startApp, storeState, type AppRig } from './lib/app'
 import { openRawPair, rawTransfer } from './lib/raw-channel'
 import { isMain, kb, median, ms, runAlone, type Figure, type Row } from './lib/report'
 import { loadTrace } from './lib/trace'
@@ -149,30 +149,7 @@ async function meshpadJoins(
   await a.page.goto(link)
   await a.page.getByTestId('editor').waitFor()
   if (item.size !== null) {
-    await a.page.waitForFunction(
-      (size) => {
-        const doc = document.querySelector<
-          Element & {
-            editor?: {
-              state: {
-                doc: {
-                  content: { size: number }
-                  childCount: number
-                  firstChild: { type: { name: string } } | null
-                }
-              }
-            }
-          }
-        >('[data-testid=editor]')?.editor?.state.doc
-        return (
-          doc !== undefined &&
-          doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) ===
-            size
-        )
-      },
-      item.size,
-      { timeout: 60_000 },
-    )
+    await a.page.waitForFunction(editorHasSize, item.size, { timeout: 60_000 })
   }
   // A peer that holds a document has usually had it open for a while: let A finish what opening
   // it started (storage compaction, first paint) so B's figure is not A's start-up.

@@ -61,7 +61,7 @@ import { StatusModel, type SyncStatus } from '../src/sync/status'
 import { nodeSocket, storeUrlOf } from '../test/helpers/always-on-client'
 import { startServerProcess } from '../test/helpers/server-process'
 import { waitFor } from '../test/helpers/wait-for'
-import { editorText, startApp, storeState, type AppRig } from './lib/app'
+import { editorHasSize, editorText, startApp, storeState, type AppRig } from './lib/app'
 import { metric, scrape } from './lib/prom'
 import { isMain, kb, median, ms, runAlone, type Figure, type Row } from './lib/report'
 import { loadTrace } from './lib/trace'
@@ -378,30 +378,9 @@ async function lateJoins(item: TraceState): Promise<LateJoins> {
     await storeState(a.page, webrtcAddress.docId, item.state)
     const webrtcLink = `${rig.appUrl}/?store=off${documentHash(webrtcAddress)}`
     await a.page.goto(webrtcLink)
-    await a.page.waitForFunction(
-      (size) => {
-        const doc = document.querySelector<
-          Element & {
-            editor?: {
-              state: {
-                doc: {
-                  content: { size: number }
-                  childCount: number
-                  firstChild: { type: { name: string } } | null
-                }
-              }
-            }
-          }
-        >('[data-testid=editor]')?.editor?.state.doc
-        return (
-          doc !== undefined &&
-          doc.content.size - (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) ===
-            size
-        )
-      },
-      item.text.length + item.paragraphs + 1,
-      { timeout: 60_000 },
-    )
+    await a.page.waitForFunction(editorHasSize, item.text.length + item.paragraphs + 1, {
+      timeout: 60_000,
+    })
     // As in B3: let A finish what opening started before anyone joins.
     await a.page.waitForTimeout(1_000)
 

@@ -216,6 +216,29 @@ export function readEditorText(el: Element): string {
   return text
 }
 
+/**
+ * Runs in the page: whether the editor's document has `size` positions as Yjs holds it (the
+ * flat document; the editor's chunks add two tokens each).
+ */
+export function editorHasSize(size: number): boolean {
+  const doc = document.querySelector<
+    Element & {
+      editor?: {
+        state: {
+          doc: {
+            content: { size: number }
+            childCount: number
+            firstChild: { type: { name: string } } | null
+          }
+        }
+      }
+    }
+  >('[data-testid=editor]')?.editor?.state.doc
+  if (doc === undefined) return false
+  const chunks = doc.firstChild?.type.name === 'chunk' ? doc.childCount : 0
+  return doc.content.size - 2 * chunks === size
+}
+
 /** The editor's text, paragraphs joined by '\n'. */
 export async function editorText(page: Page): Promise<string> {
   return page.getByTestId('editor').evaluate(readEditorText)
