@@ -135,28 +135,40 @@ export function cutOversized(tr: Transaction): boolean {
 }
 
 /**
- * Joins chunks of fewer than MIN_CHUNK blocks (what gathering leaves behind) to the chunk before
- * them, in a transaction that leaves the anchor's chunk as it is. Why: ProseMirror's view
- * matches a changed chunk only with the old chunk right after the last one it matched, so
- * gathering blocks into the anchor's chunk from a whole chunk before it would rebuild the
- * anchor's block; with no small chunk before it, a caret arriving at a chunk's first block
- * always leaves some blocks of the previous chunk in place.
+ * Joins chunks of fewer than MIN_CHUNK blocks (what gathering leaves behind) to a neighbour.
+ * Why: ProseMirror's view matches a changed chunk only with the old chunk right after the last
+ * one it matched (or an identical one a few places on), so gathering blocks into the anchor's
+ * chunk from a whole chunk before it would rebuild the anchor's block. With no small chunk
+ * before it, a caret arriving at a chunk's first block always leaves some blocks of the previous
+ * chunk in place. A join is itself safe for the view only while the chunk after the joined pair
+ * is one it already shows (`shown`, the chunks of the document before this update): so small
+ * chunks wait for an update that leaves their neighbours alone.
  */
-export function joinUndersized(tr: Transaction): boolean {
+export function joinUndersized(tr: Transaction, shown: PMNode): boolean {
   const doc = tr.doc
+  const before = new Set<PMNode>()
+  shown.forEach((chunk) => before.add(chunk))
   const anchor = chunkAt(doc, blockIndexAt(doc, tr.selection.anchor))
-  let joined = false
-  // From the last, so that earlier positions still hold.
   const fits = (a: number, b: number): boolean =>
     doc.child(a).childCount + doc.child(b).childCount <= 2 * CHUNK_SIZE
+  // The chunk after index `c` is one the view shows (or there is none).
+  const settledAfter = (c: number): boolean =>
+    c + 1 >= doc.childCount || before.has(doc.child(c + 1))
+  let joined = false
   let c = doc.childCount - 1
   while (c >= 0) {
     const small = c !== anchor && doc.child(c).childCount < MIN_CHUNK
-    if (small && c > 0 && fits(c - 1, c)) {
+    if (small && c > 0 && fits(c - 1, c) && settledAfter(c)) {
       tr.join(chunkPos(doc, c))
       joined = true
       c -= 2
-    } else if (small && c + 1 < doc.childCount && c + 1 !== anchor && fits(c, c + 1)) {
+    } else if (
+      small &&
+      c + 1 < doc.childCount &&
+      c + 1 !== anchor &&
+      fits(c, c + 1) &&
+      settledAfter(c + 1)
+    ) {
       tr.join(chunkPos(doc, c + 1))
       joined = true
       c -= 1
@@ -171,13 +183,13 @@ export const ChunkGuard = Extension.create({
     return [
       new Plugin({
         key: chunkGuardKey,
-        appendTransaction(transactions, _old, state) {
+        appendTransaction(transactions, old, state) {
           if (!transactions.some((t) => t.docChanged || t.selectionSet)) return null
           const tr = state.tr
           const docChanged = transactions.some((t) => t.docChanged)
           const cut = docChanged && cutOversized(tr)
           const gathered = gatherSelection(tr)
-          const joined = !gathered && joinUndersized(tr)
+          const joined = !gathered && joinUndersized(tr, old.doc)
           if (!cut && !gathered && !joined) return null
           // Nothing a user did and nothing Yjs holds changed: peers, undo and autolink skip it,
           // and remote carets are drawn again from Yjs, as after a remote change.

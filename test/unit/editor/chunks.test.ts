@@ -363,6 +363,18 @@ describe('chunks: editing across chunk edges', () => {
     }
     // The caret did cross chunk edges, and blocks were moved between chunks.
     expect(moved).toBeGreaterThan(3)
+    // Block by block down and up again, as ArrowDown and ArrowUp move it.
+    const order = [
+      ...Array.from({ length: 300 }, (_, i) => i),
+      ...Array.from({ length: 300 }, (_, i) => 299 - i),
+    ]
+    for (const block of order) {
+      const dom = editor.view.nodeDOM(blockPos(editor.state.doc, block))
+      caretIn(editor, block)
+      expect(editor.view.nodeDOM(blockPos(editor.state.doc, block)), `block ${block}`).toBe(dom)
+      expectChunksSound(editor)
+    }
+    expect(texts(editor.state.doc)).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}`))
   })
 
   it('[BIND-6] select all and delete empties the document everywhere', () => {
