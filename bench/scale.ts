@@ -11,7 +11,8 @@
 //   content })` of plain Tiptap with the same JSON, until laid out.
 // - B2: A types KEYSTROKES characters at the end of the document with the caret there, one
 //   ProseMirror transaction each, timed from dispatch to after a forced layout, a macrotask
-//   between keystrokes. Floor: the same in the plain editor.
+//   between keystrokes; the caret is put there and shown (two frames) before the first key.
+//   Floor: the same in the plain editor.
 // - Memory: the JS heap of A's page (after a forced GC) with the document open, and of the floor
 //   page with the plain editor open; both pages hold the app shell.
 // - B3-like: B opens the link with nothing stored; in its page, navigation start to the first
@@ -62,8 +63,8 @@ export interface Keystrokes {
 
 /**
  * Types `n` characters in the editor under `selector`, one transaction each, a macrotask between:
- * at the end of the document, or at the end of its middle textblock (scrolled into view first,
- * and two frames given to the page before the first key).
+ * at the end of the document, or at the end of its middle textblock; either way the caret is
+ * scrolled into view and the page given two frames before the first key.
  */
 export async function typeTimed(
   page: Page,
@@ -92,9 +93,9 @@ export async function typeTimed(
       if (!editor) throw new Error(`no editor at ${selector}`)
       // The end of the last block (inside the last chunk's, for the app's chunked editor).
       const chunked = editor.state.doc.firstChild?.type.name === 'chunk'
-      if (caret === 'end')
+      if (caret === 'end') {
         editor.commands.setTextSelection(editor.state.doc.content.size - (chunked ? 2 : 1))
-      else {
+      } else {
         const ends: number[] = []
         editor.state.doc.descendants((node, pos) => {
           if (node.isTextblock) ends.push(pos + node.nodeSize - 1)
@@ -103,10 +104,12 @@ export async function typeTimed(
         const middle = ends[Math.floor(ends.length / 2)]
         if (middle === undefined) throw new Error('no textblock')
         editor.commands.setTextSelection(middle)
-        editor.commands.scrollIntoView()
-        for (let i = 0; i < 2; i++)
-          await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
       }
+      // As a person sees the caret land before typing: the jump's scroll and first layout of
+      // the blocks there happen in these frames, not in the first keystroke's timing.
+      editor.commands.scrollIntoView()
+      for (let i = 0; i < 2; i++)
+        await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
       const total: number[] = []
       const dispatch: number[] = []
       for (let i = 0; i < n; i++) {

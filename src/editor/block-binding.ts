@@ -17,7 +17,7 @@ import {
 } from '../doc/block-sync'
 import { applyChunked } from './chunk-apply'
 import { blockPos, CHUNK, chunkedBlocks, chunkify, diffChunked } from './chunks'
-import { trackReverse } from './relative-position'
+import { elementOf, trackReverse } from './relative-position'
 import { relativeSelection, restoreRelativeSelection } from './restore-selection'
 
 // Tiptap's Collaboration with the hot path of y-tiptap's binding replaced (rules BIND-1..6):
@@ -145,7 +145,9 @@ export function installBlockSync(binding: ProsemirrorBinding): void {
       if (doc === synced) return
       const prev = synced
       const diff = (): BlockDiff => diffChunked(prev as PMNode, doc)
-      writeBlocks(b.doc, b.type, prev && chunkedBlocks(prev), chunkedBlocks(doc), b, diff)
+      const element = (node: PMNode): Y.XmlElement | null => elementOf(b, node)
+      const blocks = chunkedBlocks(doc)
+      writeBlocks(b.doc, b.type, prev && chunkedBlocks(prev), blocks, b, diff, element)
     }, ySyncPluginKey)
     synced = doc
   }

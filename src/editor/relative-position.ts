@@ -37,7 +37,7 @@ export function trackReverse(binding: ProsemirrorBinding): void {
 }
 
 /** The Yjs element showing top-level `node`, if it still does. */
-function elementOf(binding: ProsemirrorBinding, node: PMNode): Y.XmlElement | null {
+export function elementOf(binding: ProsemirrorBinding, node: PMNode): Y.XmlElement | null {
   const type = reverses.get(binding.mapping)?.get(node)
   if (type === undefined || binding.mapping.get(type) !== node) return null
   const item = type._item

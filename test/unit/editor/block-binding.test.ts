@@ -323,6 +323,29 @@ describe('block binding: local changes', () => {
     expect(fresh(b.doc).child(30).textContent).toBe('lxine 30')
   })
 
+  it('[BIND-4] a keystroke, a split and a join far down the body never index into it', () => {
+    const a = seeded(400)
+    const b = peer(2)
+    sync(a, b.doc)
+    // Yjs finds an index in the body by walking every block before it: count such calls.
+    const body = bodyOf(b.doc) as unknown as Record<string, (...args: unknown[]) => unknown>
+    let indexed = 0
+    for (const name of ['get', 'slice', 'insert', 'delete', 'toArray']) {
+      const upstream = body[name]!.bind(body)
+      body[name] = (...args: unknown[]) => {
+        indexed++
+        return upstream(...args)
+      }
+    }
+    const at = blockPos(b.editor.state.doc, 350)
+    b.editor.view.dispatch(b.editor.state.tr.insertText('x', at + 2))
+    b.editor.view.dispatch(b.editor.state.tr.split(at + 4))
+    b.editor.view.dispatch(b.editor.state.tr.join(blockPos(b.editor.state.doc, 351)))
+    expect(indexed).toBe(0)
+    expect(fresh(b.doc).child(350).textContent).toBe('lxine 350')
+    expect(shown(b.editor).toJSON()).toEqual(fresh(b.doc).toJSON())
+  })
+
   it('[BIND-4] splits, joins and moves typed locally reach Yjs exactly', () => {
     const b = peer(2)
     b.editor.commands.setContent(
