@@ -27,8 +27,10 @@ import { relativeSelection, restoreRelativeSelection } from './restore-selection
 // y-tiptap 3.0.9 as pinned: the plugin, its state, the view update that calls
 // `_prosemirrorChanged`, undo. The patch replaces five members of the plugin's
 // ProsemirrorBinding (`_observeFunction`, `_prosemirrorChanged`, `_forceRerender`, `mux`,
-// `beforeAllTransactions`) before its view registers them with Yjs; the binding's tests fail if
-// upstream renames them (BIND-1 keeps no identity then). Snapshots (y-tiptap's version view) are
+// `beforeAllTransactions`) before its view registers them with Yjs, wraps its mapping's `set`
+// (relative-position.ts keeps the reverse) and the undo plugin's state `apply` (its kept
+// selection, in flat positions); the binding's tests fail if upstream renames them (BIND-1 keeps
+// no identity then). Snapshots (y-tiptap's version view) are
 // not supported: Meshpad shows versions in a view of its own. To drop the patch when upstream
 // renders incrementally again, use Collaboration and CollaborationCaret themselves in
 // create-editor.ts (without chunks), and y-tiptap's `initProseMirrorDoc` and `updateYFragment`
