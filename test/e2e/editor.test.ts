@@ -122,6 +122,15 @@ describe('editing', () => {
       await a.page.keyboard.type('>')
     }
     expect(await a.editorBlocks()).toEqual([...seeds, ...written.map((line) => `<${line}>`)])
+
+    // A selection over blocks of several chunks, from the keyboard, made one list.
+    await a.focusEditor('end')
+    for (let i = 1; i < rows; i++) await a.press('Shift+ArrowUp')
+    await a.byTestId('bullet-list').click()
+    const html = await a.editorHtml()
+    const items = html.slice(html.indexOf('<ul>')).match(/<li>/g) ?? []
+    expect(items).toHaveLength(rows)
+    expect((await a.editorBlocks()).slice(0, -1)).toEqual(seeds)
   })
 
   it('[EDIT-2] the link button accepts https and refuses javascript:, which never becomes a live link', async () => {

@@ -377,6 +377,39 @@ describe('chunks: editing across chunk edges', () => {
     expect(texts(editor.state.doc)).toEqual(Array.from({ length: 300 }, (_, i) => `line ${i}`))
   })
 
+  it('[BIND-6] blocks copied across a chunk edge paste back as those blocks, no chunk inside', () => {
+    const doc = seeded(300)
+    const editor = editorOn(doc, 2)
+    const edge = chunkStart(editor.state.doc, 2)
+    const from = blockPos(editor.state.doc, edge - 3) + 1
+    const to = blockPos(editor.state.doc, edge + 3) + 1 + `line ${edge + 3}`.length
+    editor.view.dispatch(
+      editor.state.tr.setSelection(TextSelection.create(editor.state.doc, from, to)),
+    )
+    const copied = editor.view.serializeForClipboard(editor.state.selection.content())
+    // The clipboard's plain text holds the blocks, with no trace of chunks.
+    expect(copied.text.split('\n\n')).toEqual(
+      Array.from({ length: 7 }, (_, i) => `line ${edge - 3 + i}`),
+    )
+    caretIn(editor, 10, 'line 10'.length)
+    // jsdom has no ClipboardEvent; ProseMirror only hands the event to paste handlers.
+    const paste = new Event('paste') as unknown as ClipboardEvent
+    expect(editor.view.pasteHTML(copied.dom.innerHTML, paste)).toBe(true)
+    const shown = texts(editor.state.doc)
+    expect(shown.slice(10, 18)).toEqual([
+      `line 10line ${edge - 3}`,
+      ...Array.from({ length: 5 }, (_, i) => `line ${edge - 2 + i}`),
+      `line ${edge + 3}`,
+      'line 11',
+    ])
+    expect(shown).toHaveLength(306)
+    expectChunksSound(editor)
+    editor.state.doc.forEach((chunk) =>
+      chunk.forEach((block) => expect(block.type.name).not.toBe(CHUNK)),
+    )
+    expect(flatten(editor.state.doc).toJSON()).toEqual(fresh(doc).toJSON())
+  })
+
   it('[BIND-6] select all and delete empties the document everywhere', () => {
     const a = seeded(500)
     const b = createDoc()
