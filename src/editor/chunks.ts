@@ -107,17 +107,22 @@ function indexOf(doc: PMNode): ChunkIndex {
   return index
 }
 
-/** The chunk holding flat block `block` (the last chunk for the index past the end). */
-export function chunkAt(doc: PMNode, block: number): number {
-  const { starts } = indexOf(doc)
+/** The last index in `0..last` whose value in the ascending `values` is at most `x` (or 0). */
+function lastAtMost(values: readonly number[], x: number, last: number): number {
   let lo = 0
-  let hi = starts.length - 2
+  let hi = last
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1
-    if ((starts[mid] as number) <= block) lo = mid
+    if ((values[mid] as number) <= x) lo = mid
     else hi = mid - 1
   }
   return lo
+}
+
+/** The chunk holding flat block `block` (the last chunk for the index past the end). */
+export function chunkAt(doc: PMNode, block: number): number {
+  const { starts } = indexOf(doc)
+  return lastAtMost(starts, block, starts.length - 2)
 }
 
 /** Flat index of the first block of chunk `c`. */
@@ -179,13 +184,7 @@ export function chunkedBlocks(doc: PMNode): BlockList {
 export function toFlat(doc: PMNode, pos: number): number {
   const { pos: at } = indexOf(doc)
   // The chunk whose range holds pos: at[c] <= pos < at[c + 1].
-  let lo = 0
-  let hi = at.length - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if ((at[mid] as number) <= pos) lo = mid
-    else hi = mid - 1
-  }
+  const lo = lastAtMost(at, pos, at.length - 1)
   // Before chunk lo (between chunks, or the end): lo chunks' tokens lie before it.
   if (pos === at[lo]) return pos - 2 * lo
   return pos - 2 * lo - 1

@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import { describe, expect, it } from 'vitest'
 import { loadTrace } from '../../../bench/lib/trace'
 import { bodyOf, createDoc } from '../../../src/doc/model'
+import { syncDocs } from '../../helpers/seeded-body'
 import {
   applyRestore,
   changedSinceLastVersion,
@@ -31,10 +32,7 @@ function text(doc: Y.Doc): Y.XmlText {
   return (body.get(0) as Y.XmlElement).get(0) as Y.XmlText
 }
 
-function sync(a: Y.Doc, b: Y.Doc): void {
-  Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)))
-  Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)))
-}
+const sync = syncDocs
 
 describe('versions', () => {
   it('[VERSION-1] a saved version lists newest first with its kind, time, name and authors', () => {

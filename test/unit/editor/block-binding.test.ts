@@ -20,6 +20,7 @@ import { blockPos, flatten, toPm } from '../../../src/editor/chunks'
 import { createEditor } from '../../../src/editor/create-editor'
 import { documentSchema } from '../../../src/editor/extensions'
 import { randomEdit } from '../../helpers/pm-ops'
+import { seededDoc, syncDocs } from '../../helpers/seeded-body'
 import { createRng } from '../../helpers/random'
 
 // The editor's block-level binding (src/editor/block-binding.ts, src/doc/block-sync.ts), driven
@@ -54,28 +55,11 @@ function peer(clientID: number): Peer {
   return { doc, editor, awareness }
 }
 
-function sync(a: Y.Doc, b: Y.Doc): void {
-  Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)))
-  Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)))
-}
+const sync = syncDocs
 
 const p = (text: string): PMNode => schema.node('paragraph', null, text ? schema.text(text) : [])
 
-/** A document of `n` paragraphs "line 0" .. "line n-1", written by a headless peer. */
-function seeded(n: number): Y.Doc {
-  const doc = createDoc()
-  doc.clientID = 1
-  const start = readBody(doc, schema)
-  writeBody(
-    doc,
-    schema,
-    start.type.create(
-      null,
-      Array.from({ length: n }, (_, i) => p(`line ${i}`)),
-    ),
-  )
-  return doc
-}
+const seeded = (n: number): Y.Doc => seededDoc(n, schema)
 
 /** Applies `next` to the editor as ProseMirror would: one replace of the range that differs. */
 function applyAsEdit(editor: Editor, next: PMNode): void {

@@ -15,7 +15,6 @@ import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { diffBlocks } from '../../../src/doc/block-sync'
 import { bodyOf, createDoc } from '../../../src/doc/model'
-import { readBody, writeBody } from '../../../src/doc/pm-bridge'
 import { MAX_GUARD, blockIndexAt } from '../../../src/editor/chunk-guard'
 import {
   CHUNK,
@@ -35,6 +34,7 @@ import { createEditor } from '../../../src/editor/create-editor'
 import { absolutePosition, relativePosition } from '../../../src/editor/relative-position'
 import { documentSchema, editorSchema } from '../../../src/editor/extensions'
 import { randomEdit } from '../../helpers/pm-ops'
+import { seededDoc, syncDocs } from '../../helpers/seeded-body'
 import { createRng } from '../../helpers/random'
 
 // The editor's chunks (src/editor/chunks.ts, chunk-apply.ts, chunk-guard.ts; rule BIND-6): the
@@ -49,7 +49,6 @@ afterEach(() => {
   for (const editor of editors.splice(0)) editor.destroy()
 })
 
-const p = (text: string): PMNode => flat.node('paragraph', null, text ? flat.text(text) : [])
 const cp = (text: string): PMNode => chunked.node('paragraph', null, text ? chunked.text(text) : [])
 
 /** A chunked document of chunks with these numbers of paragraphs "b0", "b1", ... */
@@ -65,20 +64,7 @@ function chunkedDoc(sizes: number[]): PMNode {
   return chunked.node('doc', null, chunks)
 }
 
-function seeded(n: number): Y.Doc {
-  const doc = createDoc()
-  doc.clientID = 1
-  const start = readBody(doc, flat)
-  writeBody(
-    doc,
-    flat,
-    start.type.create(
-      null,
-      Array.from({ length: n }, (_, i) => p(`line ${i}`)),
-    ),
-  )
-  return doc
-}
+const seeded = (n: number): Y.Doc => seededDoc(n, flat)
 
 function editorOn(doc: Y.Doc, clientID: number): Editor {
   doc.clientID = clientID
@@ -92,10 +78,7 @@ function editorOn(doc: Y.Doc, clientID: number): Editor {
   return editor
 }
 
-function sync(a: Y.Doc, b: Y.Doc): void {
-  Y.applyUpdate(b, Y.encodeStateAsUpdate(a, Y.encodeStateVector(b)))
-  Y.applyUpdate(a, Y.encodeStateAsUpdate(b, Y.encodeStateVector(a)))
-}
+const sync = syncDocs
 
 const fresh = (doc: Y.Doc): PMNode => yXmlFragmentToProseMirrorRootNode(bodyOf(doc), flat)
 const texts = (doc: PMNode): string[] =>
