@@ -8,21 +8,21 @@ import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { WebSocket as NodeWebSocket } from 'ws'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Topic } from '../../../src/share/ids'
-import { deriveDocKeys } from '../../../src/share/keys'
-import { newDocAddress } from '../../../src/share/link'
-import type { WrtcLike } from '../../../src/sync/chunked'
-import { FAILOVER_AFTER_MS } from '../../../src/sync/signaling-failover'
-import { StatusModel } from '../../../src/sync/status'
+import type { Topic } from '../../src/share/ids'
+import { deriveDocKeys } from '../../src/share/keys'
+import { newDocAddress } from '../../src/share/link'
+import type { WrtcLike } from '../../src/sync/chunked'
+import { FAILOVER_AFTER_MS } from '../../src/sync/signaling-failover'
+import { StatusModel } from '../../src/sync/status'
 import {
   CONNECT_DEADLINE_MS,
   SILENT_DEADLINE_MS,
   WebrtcAdapter,
   type WebrtcOptions,
-} from '../../../src/sync/webrtc'
-import { FakeSignaling } from '../../helpers/fake-signaling'
-import { hasHeard } from '../../../src/sync/gate/tap-ywebrtc'
-import { ManualClock } from '../../helpers/manual-clock'
+} from '../../src/sync/webrtc'
+import { FakeSignaling } from '../helpers/fake-signaling'
+import { hasHeard } from '../../src/sync/gate/tap-ywebrtc'
+import { ManualClock } from '../helpers/manual-clock'
 
 // Node 20 has no global WebSocket; y-webrtc's signaling client (lib0/websocket) uses the global.
 Object.assign(globalThis, { WebSocket: NodeWebSocket })
