@@ -1,4 +1,5 @@
 import type * as Y from 'yjs'
+import { onDocChange } from './doc-changes'
 import { BODY_ORIGIN } from './pm-bridge'
 import { changedSinceLastVersion, listVersions, saveVersion } from './versions'
 
@@ -19,6 +20,7 @@ export class AutoVersions {
   private readonly intervalMs: number
   private readonly now: () => number
   private edited = false
+  private readonly stop: () => void
 
   constructor(
     private readonly doc: Y.Doc,
@@ -26,18 +28,18 @@ export class AutoVersions {
   ) {
     this.intervalMs = options.intervalMs ?? AUTO_VERSION_INTERVAL_MS
     this.now = options.now ?? Date.now
-    doc.on('update', this.onUpdate)
+    this.stop = onDocChange(doc, this.onChange)
   }
 
   destroy(): void {
-    this.doc.off('update', this.onUpdate)
+    this.stop()
   }
 
   private latestAt(): number {
     return listVersions(this.doc)[0]?.at ?? 0
   }
 
-  private readonly onUpdate = (_update: Uint8Array, origin: unknown): void => {
+  private readonly onChange = (origin: unknown): void => {
     if (origin !== BODY_ORIGIN) return
     this.edited = true
     const now = this.now()

@@ -1,4 +1,5 @@
-import type * as Y from 'yjs'
+import * as Y from 'yjs'
+import { onDocChange } from '../doc/doc-changes'
 import { deriveRoomKeys } from '../share/derive'
 import type { DocId } from '../share/ids'
 import type { DocAddress } from '../share/link'
@@ -20,8 +21,10 @@ export class LocalStore {
   readonly loaded: Promise<LoadReport | null>
   private writer: DocWriter | null = null
   private store: DocStore | null = null
-  /** Updates that arrived before the database was open. */
-  private early: Uint8Array[] = []
+  /** Something changed the document before its stored copy was loaded (a peer, a tab). */
+  private changedEarly = false
+  /** Stops the listener of changes before the load (and for good when storage is off). */
+  private readonly stopEarly: () => void
   private written = 0
   private durable = 0
   private destroyed = false
@@ -35,13 +38,15 @@ export class LocalStore {
     private readonly warn: (message: string, error?: unknown) => void,
     private readonly storage: DocStorage = indexedDbStorage,
   ) {
-    doc.on('update', this.onUpdate)
+    // Yjs encodes each transaction for every 'update' listener, and the load is one transaction
+    // of the whole stored document: until it is in, changes are only noted (doc-changes.ts).
+    this.stopEarly = onDocChange(doc, this.onEarlyChange)
     this.loaded = this.open(databaseName(address.docId), deriveRoomKeys(address).topic)
   }
 
   private stopStorage(): void {
     this.storageOff = true
-    this.early = []
+    this.changedEarly = false
     this.store?.close()
     this.store = null
   }
@@ -84,26 +89,34 @@ export class LocalStore {
         this.status.update({ problem: 'storage-write-failed' })
       },
     })
-    for (const update of this.early) this.writer.write(update)
-    this.early = []
+    this.stopEarly()
+    this.doc.on('update', this.onUpdate)
+    // Rare (a peer was faster than IndexedDB): the whole state, which covers what came early.
+    if (this.changedEarly) {
+      this.written += 1
+      this.writer.write(Y.encodeStateAsUpdate(this.doc))
+    }
+    this.changedEarly = false
     this.status.update({ loaded: true })
     return report
   }
 
-  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+  private readonly onEarlyChange = (origin: unknown): void => {
     if (origin === this || this.destroyed) return
-    if (this.storageOff) {
-      // Nothing is stored: the status must never claim otherwise.
-      this.status.update({ saved: false })
-      return
-    }
+    // Not stored yet, or (storage off) never: the status must never claim otherwise.
+    this.status.update({ saved: false })
+    if (!this.storageOff) this.changedEarly = true
+  }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === this || this.destroyed || !this.writer) return
     this.written += 1
     this.status.update({ saved: false })
-    if (this.writer) this.writer.write(update)
-    else this.early.push(update)
+    this.writer.write(update)
   }
 
   async destroy(): Promise<void> {
+    this.stopEarly()
     this.doc.off('update', this.onUpdate)
     this.writer?.close()
     this.destroyed = true

@@ -1,4 +1,5 @@
 import type * as Y from 'yjs'
+import { onDocChange } from '../doc/doc-changes'
 import type { LoadReport } from './idb-store'
 import type { StatusModel, SyncNotice } from './status'
 
@@ -43,7 +44,7 @@ export function watchRecovery(
   const stop = (): void => {
     if (stopped) return
     stopped = true
-    doc.off('update', onUpdate)
+    stopWatching()
   }
   const decide = (): void => {
     if (loss === undefined || stopped) return
@@ -55,12 +56,11 @@ export function watchRecovery(
     status.update({ notice, ...(clears ? { problem: null } : {}) })
     stop()
   }
-  const onUpdate = (_update: Uint8Array, origin: unknown): void => {
+  const stopWatching = onDocChange(doc, (origin) => {
     if (first !== null) return
     first = options.sourceOf(origin)
     decide()
-  }
-  doc.on('update', onUpdate)
+  })
   void loaded.then(
     (report) => {
       loss = lossAtLoad(report, options.expectStoredCopy)

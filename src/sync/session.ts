@@ -88,6 +88,7 @@ export function openDocumentSession(access: DocAccess, options: SessionOptions):
   // After the local copy is in the doc, so the first exchange uploads exactly what the peer lacks.
   void loaded.then(() => {
     localLoaded = true
+    alwaysOn?.listen()
     if (networkEnabled && destroyed === null) alwaysOn?.connect()
   })
   return {

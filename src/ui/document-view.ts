@@ -1,5 +1,6 @@
 import type { Editor } from '@tiptap/core'
 import type { DocumentCatalog } from '../doc/catalog'
+import { onDocChange } from '../doc/doc-changes'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
 import { flatten } from '../editor/chunks'
@@ -199,10 +200,10 @@ export function renderDocument(
     clearTimeout(titleTimer)
     saveTitle()
   }
-  session.doc.on('update', updateTitle)
+  const stopTitle = onDocChange(session.doc, updateTitle)
   window.addEventListener('pagehide', flushTitle)
   cleanups.push(() => {
-    session.doc.off('update', updateTitle)
+    stopTitle()
     window.removeEventListener('pagehide', flushTitle)
     flushTitle()
   })

@@ -54,6 +54,7 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   private moved = false
   /** The presence this group made itself (no gate's given); destroyed with it. */
   private readonly ownPresence: Presence | null
+  private listening = false
 
   constructor(
     private readonly doc: Y.Doc,
@@ -80,8 +81,19 @@ export class AlwaysOnGroup implements ReplicationAdapter {
           warn,
         }),
     )
-    doc.on('update', this.onUpdate)
     this.refresh()
+  }
+
+  /**
+   * Follows the document's updates from now on; the session calls it once the local copy is
+   * loaded (connect does too). Not before: Yjs encodes every transaction for each 'update'
+   * listener, and the load is one transaction of the whole document, which this group would
+   * ignore (nothing is uploaded before connect; the first exchange sends what a peer lacks).
+   */
+  listen(): void {
+    if (this.listening) return
+    this.listening = true
+    this.doc.on('update', this.onUpdate)
   }
 
   /** For tests and the bench: the replicators' states. */
@@ -92,6 +104,7 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   connect(): void {
     if (this.enabled) return
     this.enabled = true
+    this.listen()
     for (const replicator of this.replicators) replicator.start()
     this.refresh()
   }

@@ -114,6 +114,9 @@ function covered(stateVector: Map<number, number>, to: Map<number, number>): boo
   return true
 }
 
+/** A performance mark made when the first entry arrives from a peer. */
+export const FIRST_ENTRY_MARK = 'meshpad:first-entry'
+
 export class Gate {
   readonly presence: Presence
   readonly stats: GateStats = {
@@ -136,6 +139,9 @@ export class Gate {
   private tombstone: Uint8Array | null = null
   private warnedReadOnly = false
   private destroyed = false
+  private entryArrived = false
+  /** Whether onUpdate is registered (followLinks). */
+  private listening = false
 
   constructor(private readonly options: GateOptions) {
     const keys = options.keys
@@ -148,7 +154,19 @@ export class Gate {
       publish: (message) => this.sendAll({ type: 'presence', presence: message }),
       ...(options.now ? { now: options.now } : {}),
     })
-    options.doc.on('update', this.onUpdate)
+  }
+
+  /**
+   * Listens to the document's updates only while there is a link: Yjs encodes every transaction
+   * for its 'update' listeners, and alone there is no one to send one to (a link opened later
+   * asks with `want`). So opening a stored document does not encode all of it once more.
+   */
+  private followLinks(): void {
+    const listen = this.links.size > 0 && !this.destroyed
+    if (listen === this.listening) return
+    this.listening = listen
+    if (listen) this.options.doc.on('update', this.onUpdate)
+    else this.options.doc.off('update', this.onUpdate)
   }
 
   get canWrite(): boolean {
@@ -170,6 +188,7 @@ export class Gate {
       return
     }
     this.links.set(link, { stateVector: new Map(), warned: false })
+    this.followLinks()
     this.introduce(link, false)
   }
 
@@ -183,6 +202,7 @@ export class Gate {
 
   close(link: GateLink): void {
     this.links.delete(link)
+    this.followLinks()
   }
 
   receive(link: GateLink, bytes: Uint8Array): void {
@@ -190,6 +210,7 @@ export class Gate {
     // A shared link (other tabs) counts once someone answers on it: alone, nothing is signed.
     if (link.shared === true && !this.links.has(link)) {
       this.links.set(link, { stateVector: new Map(), warned: false })
+      this.followLinks()
     }
     const state = this.links.get(link)
     if (!state) return
@@ -287,6 +308,12 @@ export class Gate {
   }
 
   private accept(link: GateLink, state: LinkState, bytes: Uint8Array): void {
+    if (!this.entryArrived) {
+      this.entryArrived = true
+      // The moment a new peer first holds data of the document (bench/scale.ts measures the
+      // first screen from it); one mark per open document, so the timeline does not grow.
+      performance.mark(FIRST_ENTRY_MARK)
+    }
     const id = toHexString(entryId(bytes))
     if (this.seen.has(id)) return
     this.remember(id)

@@ -73,6 +73,30 @@ describe('the gate between a document and its peers', () => {
     expect(a.gate.stats.signedEntries).toBeGreaterThan(0)
   })
 
+  it('[GATE-1] alone, the gate does not follow updates (so Yjs encodes none); a later link still gets everything', async () => {
+    const { editorKeys } = cast()
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    const followed = (p: NetPeer): number =>
+      (p.doc as unknown as { _observers: Map<string, Set<unknown>> })._observers.get('update')
+        ?.size ?? 0
+    // A stored copy loaded while alone: one big transaction no one needs encoded.
+    write(a, 0, 'loaded from storage ')
+    expect(followed(a)).toBe(0)
+    const disconnect = connect(a, b)
+    expect(followed(a)).toBe(1)
+    await expectText(b, 'loaded from storage ')
+    write(a, 20, 'typed while linked')
+    await expectText(b, 'loaded from storage typed while linked')
+    disconnect()
+    expect(followed(a)).toBe(0)
+    expect(followed(b)).toBe(0)
+    // Alone again, then linked again: what was written alone arrives.
+    write(b, 0, 'B alone: ')
+    connect(a, b)
+    await expectText(a, 'B alone: loaded from storage typed while linked')
+  })
+
   it('[GATE-1][THREAT-8] a reader changing its own document reaches nobody, and still receives', async () => {
     const { editorKeys, readerKeys } = cast()
     const a = peer('A', editorKeys)
