@@ -26,6 +26,9 @@ export const ChunkedDocument = Node.create({ name: 'doc', topNode: true, content
 export const Chunk = Node.create({
   name: CHUNK,
   content: 'block+',
+  // Never a node selection: a chunk is not something a user made, and typing over one would
+  // replace 64 blocks at once.
+  selectable: false,
   addAttributes: () => ({
     // Which chunk this is, so that ProseMirror's view keeps a chunk's DOM (and the DOM of the
     // blocks in it) when chunks around it are rebuilt: it reuses a node's view only for a node

@@ -7,6 +7,7 @@ import { ChunkedCarets } from './carets'
 import { ChunkGuard } from './chunk-guard'
 import { schemaExtensions } from './extensions'
 import { LayoutWindowExtension } from './layout-window'
+import { LazyChunks } from './lazy-chunks'
 import { EmptyDocumentPlaceholder } from './placeholder'
 
 // The Tiptap editor bound to a document. Content comes only from the Y.Doc (rule EDIT-5): the
@@ -15,7 +16,8 @@ import { EmptyDocumentPlaceholder } from './placeholder'
 // own origin), so undo never removes a collaborator's work (rule UNDO-1). Collaboration runs on
 // the block-level binding (block-binding.ts): every edit costs in proportion to the change, not
 // to the document (rules BIND-1..6), and the editor holds its blocks under chunks that Yjs never
-// sees (chunks.ts): carets, placeholder and layout window speak chunks.
+// sees (chunks.ts): carets, placeholder and layout window speak chunks, and chunks far from the
+// screen are not rendered until they come near it (lazy-chunks.ts).
 
 export interface PeerIdentity {
   readonly name: string
@@ -65,6 +67,7 @@ export function createEditor(options: EditorOptions): Editor {
         render: renderCaret,
       }),
       LayoutWindowExtension,
+      LazyChunks,
       EmptyDocumentPlaceholder.configure({
         placeholder:
           options.placeholder ?? 'Start writing… a heading on the first line names the document.',

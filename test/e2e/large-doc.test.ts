@@ -12,6 +12,7 @@ import { describe, expect, test } from 'vitest'
 import { docIdOf, freshLink, readRows, storeState } from '../../bench/lib/app'
 import { loadTrace } from '../../bench/lib/trace'
 import { traceState } from '../../bench/lib/ydoc'
+import { waitFor } from '../helpers/wait-for'
 import { useE2E } from './helpers/harness'
 
 const e2e = useE2E()
@@ -20,7 +21,7 @@ const e2e = useE2E()
 const CHROMIUM_MAX_MESSAGE = 262_144
 
 describe('large documents between two browser profiles', () => {
-  test('[LARGE-1] [CHUNK-1] a document larger than 256 KiB reaches a new Chromium peer, who can go to its end and type there', async () => {
+  test('[LARGE-1] [CHUNK-1] [BIND-7] a document larger than 256 KiB reaches a new Chromium peer, who can go to its end and type there', async () => {
     const trace = loadTrace('automerge-paper')
     const { state, text } = traceState(trace)
     expect(text).toBe(trace.endContent)
@@ -49,9 +50,10 @@ describe('large documents between two browser profiles', () => {
     Y.applyUpdate(reference, state)
     expect(Y.encodeStateVector(received)).toEqual(Y.encodeStateVector(reference))
 
-    // Off-screen blocks skip layout (content-visibility: auto in styles.css): the caret still
-    // reaches the end from the keyboard and is scrolled into view, typing lands there for both,
-    // and the browser's find (window.find, as find-in-page) still finds off-screen text.
+    // Off-screen blocks skip layout (content-visibility: auto in styles.css), and chunks far from
+    // the screen are not rendered yet (BIND-7): the caret still reaches the end from the keyboard
+    // and is scrolled into view, typing lands there for both, and the browser's find
+    // (window.find, as find-in-page) still finds text never rendered, selecting it in the editor.
     await grace.typeInEditor(' The end.')
     const edited = `${trace.endContent} The end.`
     await ada.waitForText('Grace typing at the end', (t) => t === edited, 30_000)
@@ -67,8 +69,15 @@ describe('large documents between two browser profiles', () => {
         : `caret ${caret.top}-${caret.bottom}, view ${view.top}-${view.bottom}`
     })
     expect(caretInView).toBe(true)
-    // A phrase from one paragraph near the top, far off screen; searched backwards from the caret.
-    const paragraph = trace.endContent.split('\n').find((p, i) => i > 20 && p.length > 80) ?? ''
+    // A phrase from a paragraph in the middle, far off screen and in a chunk not rendered: searched
+    // backwards from the caret.
+    const lines = trace.endContent.split('\n')
+    const paragraph = lines.find((p, i) => i > lines.length / 2 && p.length > 80) ?? ''
+    const placeholders = (): Promise<string[]> =>
+      grace.page.evaluate(() =>
+        Array.from(document.querySelectorAll('.chunk-placeholder'), (el) => el.textContent ?? ''),
+      )
+    expect((await placeholders()).some((text) => text.includes(paragraph))).toBe(true)
     const phrase = paragraph.slice(10, 50)
     expect(phrase).toHaveLength(40)
     const find = (text: string): Promise<boolean> =>
@@ -82,6 +91,11 @@ describe('large documents between two browser profiles', () => {
         text,
       )
     expect(await find(phrase)).toBe(true)
+    // The match becomes the editor's selection, in the chunk now rendered around it.
+    await waitFor('the match selected in the editor', async () => {
+      return (await grace.selectedText()) === phrase
+    })
     expect(await grace.page.evaluate(() => document.getSelection()?.toString())).toBe(phrase)
+    expect((await placeholders()).some((text) => text.includes(paragraph))).toBe(false)
   })
 })

@@ -10,6 +10,7 @@ import { waitFor } from '../../helpers/wait-for'
 interface PmNode {
   readonly textContent: string
   forEach(fn: (node: PmNode) => void): void
+  textBetween(from: number, to: number, blockSeparator?: string): string
 }
 interface PmRange {
   from: number
@@ -181,6 +182,15 @@ export class Peer {
    */
   async editorText(): Promise<string> {
     return this.editor.evaluate(readEditorText)
+  }
+
+  /** The text of the editor's selection, read from its document (blocks joined by '\n'). */
+  async selectedText(): Promise<string> {
+    return this.editor.evaluate((el: EditorRoot) => {
+      if (el.editor === undefined) throw new Error('editor root has no .editor property')
+      const { doc, selection } = el.editor.state
+      return doc.textBetween(selection.from, selection.to, '\n')
+    })
   }
 
   /** The text of each top-level block (of the document Yjs holds: chunks left out). */
