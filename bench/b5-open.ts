@@ -31,7 +31,7 @@ interface OpenProbe {
 /**
  * Installed before every navigation: records when the editor first holds `size` positions, and
  * when it is first editable showing anything of the document (issue 12 asks for the first screen
- * within a second; today the editor shows a body all at once, so the two are the same moment).
+ * within a second; the editor takes in the whole body at once, so the two are the same moment).
  */
 export function probeOpen(size: number): void {
   const started = performance.now()
