@@ -114,6 +114,17 @@ function covered(stateVector: Map<number, number>, to: Map<number, number>): boo
   return true
 }
 
+/** Entries from this size are hashed by WebCrypto (asynchronously) rather than in JavaScript. */
+const NATIVE_HASH_FROM = 64 * 1024
+
+/** `entryId` as hex, computed by WebCrypto when it is there. */
+async function nativeEntryId(bytes: Uint8Array): Promise<string> {
+  const subtle = globalThis.crypto?.subtle
+  if (subtle === undefined) return toHexString(entryId(bytes))
+  const digest = await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)
+  return toHexString(new Uint8Array(digest))
+}
+
 /** A performance mark made when the first entry arrives from a peer. */
 export const FIRST_ENTRY_MARK = 'meshpad:first-entry'
 
@@ -314,19 +325,37 @@ export class Gate {
       // first screen from it); one mark per open document, so the timeline does not grow.
       performance.mark(FIRST_ENTRY_MARK)
     }
-    const id = toHexString(entryId(bytes))
-    if (this.seen.has(id)) return
-    this.remember(id)
-    const opening = openEntryAsync(
-      this.options.engine,
-      this.options.keys,
-      bytes,
-      this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
-    )
-    // Verified in parallel, applied in the order they arrived.
+    const open = (): Promise<OpenResult> =>
+      openEntryAsync(
+        this.options.engine,
+        this.options.keys,
+        bytes,
+        this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES,
+      )
+    const fail = (error: unknown): void =>
+      this.options.warn('Applying a peer’s change failed.', error)
+    if (bytes.byteLength < NATIVE_HASH_FROM) {
+      const id = toHexString(entryId(bytes))
+      if (this.seen.has(id)) return
+      this.remember(id)
+      const opening = open()
+      // Verified in parallel, applied in the order they arrived.
+      this.applyChain = this.applyChain
+        .then(async () => this.apply(link, state, bytes, await opening))
+        .catch(fail)
+      return
+    }
+    // A large entry (a whole document for a new peer): hashed natively, ~10x faster than in
+    // JavaScript (2 MB: ~120 ms). Checked against `seen` in arrival order, inside the chain.
+    const hashing = nativeEntryId(bytes)
     this.applyChain = this.applyChain
-      .then(async () => this.apply(link, state, bytes, await opening))
-      .catch((error: unknown) => this.options.warn('Applying a peer’s change failed.', error))
+      .then(async () => {
+        const id = await hashing
+        if (this.seen.has(id)) return
+        this.remember(id)
+        this.apply(link, state, bytes, await open())
+      })
+      .catch(fail)
   }
 
   private remember(id: string): void {

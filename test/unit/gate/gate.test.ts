@@ -168,6 +168,43 @@ describe('the gate between a document and its peers', () => {
     expect(b.gate.stats.rejectedEntries).toBe(1)
   })
 
+  it('[GATE-1][THREAT-9] a large entry (hashed by WebCrypto) altered is refused; the genuine one applies once, its replays change nothing', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const r = peer('R', readerKeys)
+    const b = peer('B', editorKeys)
+    const seen: Uint8Array[] = []
+    connect(a, r)
+    const receive = r.gate.receive.bind(r.gate)
+    r.gate.receive = (link, bytes) => {
+      // Entries messages from A only (B, an editor, answers R with a diff it signs itself).
+      if (bytes[0] === 101 && link.label === 'R->A') seen.push(bytes)
+      receive(link, bytes)
+    }
+    // A whole chapter in one transaction: one entry larger than NATIVE_HASH_FROM (64 KiB).
+    const chapter = Array.from({ length: 6000 }, (_, i) => `sentence ${i}. `).join('')
+    write(a, 0, chapter)
+    await expectText(r, chapter)
+    const genuine = seen.at(-1) as Uint8Array
+    expect(genuine.byteLength).toBeGreaterThan(64 * 1024)
+    const altered = Uint8Array.from(genuine)
+    altered[altered.length - 80] = (altered[altered.length - 80] ?? 0) ^ 1
+    // B gets the chapter through R; then that entry itself, an altered copy and two replays.
+    connect(r, b)
+    const toB = r.links.get('B')
+    await expectText(b, chapter)
+    const applied = b.gate.stats.appliedEntries
+    toB?.send(genuine)
+    toB?.send(altered)
+    toB?.send(genuine)
+    toB?.send(genuine)
+    await settle()
+    expect(text(b)).toBe(chapter)
+    expect(b.gate.stats.rejectedEntries).toBe(1)
+    // Applied once (changing nothing: B had it all); the replays are dropped unopened.
+    expect(b.gate.stats.appliedEntries).toBe(applied + 1)
+  })
+
   it('[GATE-2] y-webrtc’s unsigned sync and awareness messages are not read at all', async () => {
     const { editorKeys, readerKeys } = cast()
     const a = peer('A', editorKeys)
