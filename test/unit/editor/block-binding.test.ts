@@ -229,6 +229,20 @@ describe('block binding: remote changes', () => {
     expect(b.editor.state.selection.anchor).toBe(caret + moved.nodeSize)
   })
 
+  it('[BIND-5] a new peer’s caret starts at the top of the document it receives, not in its first empty paragraph', () => {
+    const a = seeded(0)
+    writeBody(
+      a,
+      schema,
+      readBody(a, schema).type.create(null, [p('title'), p('text'), p(''), p('more')]),
+    )
+    const b = peer(2)
+    expect(b.editor.state.selection.anchor).toBe(toPm(b.editor.state.doc, 1))
+    sync(a, b.doc)
+    expect(shown(b.editor).childCount).toBe(4)
+    expect(b.editor.state.selection.anchor).toBe(toPm(b.editor.state.doc, 1))
+  })
+
   it('[BIND-5] a caret in the block a peer moves goes with it', () => {
     const a = seeded(0)
     writeBody(a, schema, readBody(a, schema).type.create(null, [p('hello'), p('block')]))
