@@ -41,6 +41,19 @@ describe('derived titles', () => {
     expect(titleOf([])).toBe(UNTITLED)
   })
 
+  it('[DOC-2] deleted blocks name nothing, the first one included', () => {
+    const doc = createDoc()
+    prosemirrorJSONToYXmlFragment(
+      schema,
+      { type: 'doc', content: [heading(1, 'Old title'), p('body'), heading(2, 'Gone too')] },
+      bodyOf(doc),
+    )
+    expect(deriveTitle(bodyOf(doc))).toBe('Old title')
+    bodyOf(doc).delete(0, 1)
+    bodyOf(doc).delete(1, 1)
+    expect(deriveTitle(bodyOf(doc))).toBe('body')
+  })
+
   it('[DOC-2] long titles are cut with an ellipsis', () => {
     const title = titleOf([p('x'.repeat(300))])
     expect(title).toHaveLength(80)
