@@ -42,6 +42,7 @@ interface EditorPage {
       dispatch(tr: unknown): void
     }
     on(event: 'update', listener: () => void): void
+    off(event: 'update', listener: () => void): void
   }
 }
 
@@ -101,11 +102,14 @@ export async function typeAndWatch(
   await Promise.all(
     others.map((page) =>
       page.evaluate((start) => {
-        const g = globalThis as unknown as { __mpSeen: number[] }
+        const g = globalThis as unknown as { __mpSeen: number[]; __mpSeenStop?: () => void }
+        // A page watched before (B4 again with more peers) still has the last run's listener,
+        // which counts from the old size: it must go, or it marks every edit seen at once.
+        g.__mpSeenStop?.()
         g.__mpSeen = []
         const editor = document.querySelector<Element & EditorPage>('[data-testid=editor]')?.editor
         if (!editor) throw new Error('no editor')
-        editor.on('update', () => {
+        const seen = (): void => {
           const at = performance.timeOrigin + performance.now()
           const doc = editor.state.doc
           const edits =
@@ -113,7 +117,9 @@ export async function typeAndWatch(
             (doc.firstChild?.type.name === 'chunk' ? 2 * doc.childCount : 0) -
             start
           for (let i = 0; i < edits; i++) g.__mpSeen[i] ??= at
-        })
+        }
+        editor.on('update', seen)
+        g.__mpSeenStop = () => editor.off('update', seen)
       }, base),
     ),
   )
