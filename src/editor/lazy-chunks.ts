@@ -11,9 +11,10 @@ import { CHUNK, keyOf } from './chunks'
 // when a document opens: ~300 ms of a 1.1 s open at x20 (23,460 paragraphs), and the memory of
 // every element. So a chunk starts as a placeholder: one element holding its plain text (so that
 // find-in-page still finds it), and becomes a real chunk once it is within a screen of the
-// viewport, holds the selection, is one of the first EAGER_CHUNKS or the last (the browser's own
-// Ctrl+End goes to the last editable position), or the page is printed. A
-// chunk once rendered stays rendered: hiding it again would change heights under the reader.
+// viewport, holds the selection or is next to the chunk that does, is one of the first
+// EAGER_CHUNKS or the last (the browser's own Ctrl+End goes to the last editable position), or
+// the page is printed. A chunk once rendered stays rendered: hiding it again would change
+// heights under the reader.
 //
 // ProseMirror re-creates a node view only when its update() refuses a node, so "rendered" is a
 // node decoration the node views read: a placeholder refuses any update that carries it. The
@@ -50,7 +51,10 @@ function renderedDecorations(state: EditorState): DecorationSet {
   const decorations: Decoration[] = []
   state.doc.forEach((chunk, offset, index) => {
     const edge = index < EAGER_CHUNKS || index === last
-    if (edge || index === anchor || index === head || shown.has(keyOf(chunk)))
+    // The selection's chunks and their neighbours: rendered in the same update as the move, so
+    // that the first key typed there finds them laid out.
+    const near = Math.abs(index - anchor) <= 1 || Math.abs(index - head) <= 1
+    if (edge || near || shown.has(keyOf(chunk)))
       decorations.push(Decoration.node(offset, offset + chunk.nodeSize, {}, { lazyChunk: SHOWN }))
   })
   return DecorationSet.create(state.doc, decorations)
