@@ -140,35 +140,11 @@ describe('the gate between a document and its peers', () => {
     expect(a.warnings.join('\n')).toContain('bad-signature')
   })
 
-  it('[GATE-1][THREAT-9] a genuine entry altered in transit is refused; its replay changes nothing', async () => {
-    const { editorKeys, readerKeys } = cast()
-    const a = peer('A', editorKeys)
-    const r = peer('R', readerKeys)
-    const b = peer('B', editorKeys)
-    // Capture what A sends R: the reader's view of a genuine entry.
-    const seen: Uint8Array[] = []
-    connect(a, r)
-    const receive = r.gate.receive.bind(r.gate)
-    r.gate.receive = (link, bytes) => {
-      if (bytes[0] === 101) seen.push(bytes) // entries messages only
-      receive(link, bytes)
-    }
-    write(a, 0, 'hello')
-    await expectText(r, 'hello')
-    connect(r, b)
-    await expectText(b, 'hello')
-    const genuine = seen.at(-1) as Uint8Array
-    const altered = Uint8Array.from(genuine)
-    altered[altered.length - 80] = (altered[altered.length - 80] ?? 0) ^ 1
-    const link = r.links.get('B')
-    link?.send(altered)
-    link?.send(genuine)
-    await settle()
-    expect(text(b)).toBe('hello')
-    expect(b.gate.stats.rejectedEntries).toBe(1)
-  })
-
-  it('[GATE-1][THREAT-9] a large entry (hashed by WebCrypto) altered is refused; the genuine one applies once, its replays change nothing', async () => {
+  /**
+   * A writes `value`, which reaches editor B only through reader R; returns R's link to B and
+   * the entries message A sent R, genuine and with one byte altered.
+   */
+  async function relayedThroughReader(value: string) {
     const { editorKeys, readerKeys } = cast()
     const a = peer('A', editorKeys)
     const r = peer('R', readerKeys)
@@ -181,18 +157,31 @@ describe('the gate between a document and its peers', () => {
       if (bytes[0] === 101 && link.label === 'R->A') seen.push(bytes)
       receive(link, bytes)
     }
-    // A whole chapter in one transaction: one entry larger than NATIVE_HASH_FROM (64 KiB).
-    const chapter = Array.from({ length: 6000 }, (_, i) => `sentence ${i}. `).join('')
-    write(a, 0, chapter)
-    await expectText(r, chapter)
+    write(a, 0, value)
+    await expectText(r, value)
+    connect(r, b)
+    await expectText(b, value)
     const genuine = seen.at(-1) as Uint8Array
-    expect(genuine.byteLength).toBeGreaterThan(64 * 1024)
     const altered = Uint8Array.from(genuine)
     altered[altered.length - 80] = (altered[altered.length - 80] ?? 0) ^ 1
-    // B gets the chapter through R; then that entry itself, an altered copy and two replays.
-    connect(r, b)
-    const toB = r.links.get('B')
-    await expectText(b, chapter)
+    return { b, toB: r.links.get('B'), genuine, altered }
+  }
+
+  it('[GATE-1][THREAT-9] a genuine entry altered in transit is refused; its replay changes nothing', async () => {
+    const { b, toB, genuine, altered } = await relayedThroughReader('hello')
+    toB?.send(altered)
+    toB?.send(genuine)
+    await settle()
+    expect(text(b)).toBe('hello')
+    expect(b.gate.stats.rejectedEntries).toBe(1)
+  })
+
+  it('[GATE-1][THREAT-9] a large entry (hashed by WebCrypto) altered is refused; the genuine one applies once, its replays change nothing', async () => {
+    // A whole chapter in one transaction: one entry larger than NATIVE_HASH_FROM (64 KiB).
+    const chapter = Array.from({ length: 6000 }, (_, i) => `sentence ${i}. `).join('')
+    const { b, toB, genuine, altered } = await relayedThroughReader(chapter)
+    expect(genuine.byteLength).toBeGreaterThan(64 * 1024)
+    // B has the chapter through R; now that entry itself, an altered copy and two replays.
     const applied = b.gate.stats.appliedEntries
     toB?.send(genuine)
     toB?.send(altered)
