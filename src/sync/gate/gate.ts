@@ -483,7 +483,11 @@ export class Gate {
         encodePayload({ type: 'update-v1', update }),
       )
       this.stats.signedEntries += 1
-      this.remember(toHexString(entryId(entry)))
+      // Our own entry is not news when it comes back. A large one (a whole document for a new
+      // peer) is hashed natively and remembered a moment later: until then an echo of it would
+      // be applied once more, changing nothing.
+      if (entry.byteLength < NATIVE_HASH_FROM) this.remember(toHexString(entryId(entry)))
+      else void nativeEntryId(entry).then((id) => this.remember(id))
       return entry
     } catch (error) {
       this.options.warn('Signing a change failed; it was not sent.', error)
