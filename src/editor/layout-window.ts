@@ -35,7 +35,12 @@ export function nextWindow(
   // Re-centred only once the caret is halfway to an edge, so moving within it costs no restyle.
   if (current && position - current.first >= radius / 2 && current.last - position >= radius / 2)
     return null
-  return { first: Math.max(1, position - radius), last: position + radius }
+  const next = { first: Math.max(1, position - radius), last: position + radius }
+  // Near the first node the window is cut and may already be the one it would become: a new rule
+  // equal to the old one would still restyle the whole document, on every update (measured: a
+  // peer reading the top of an x20 document restyled it twice per remote keystroke).
+  if (current && current.first === next.first && current.last === next.last) return null
+  return next
 }
 
 // The containment is what `auto` applies to a block on screen: a block keeps the same layout

@@ -14,6 +14,13 @@ describe('layout window', () => {
     expect(nextWindow(window, 55, 10)).toEqual({ first: 46, last: 66 })
   })
 
+  it('[EDIT-6] a caret in the first nodes, where the window is cut, keeps it: no rule rewritten', () => {
+    const window = nextWindow(null, 0, 1)
+    expect(window).toEqual({ first: 1, last: 2 })
+    expect(nextWindow(window, 0, 1)).toBeNull()
+    expect(nextWindow(window, 1, 1)).toEqual({ first: 1, last: 3 })
+  })
+
   it('[EDIT-6] the rule lays out the window and the first and last block', () => {
     expect(windowRule('.e', { first: 3, last: 9 })).toBe(
       '.e > :nth-child(n + 3):nth-child(-n + 9), .e > :first-child, .e > :last-child ' +
