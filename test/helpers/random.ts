@@ -29,3 +29,20 @@ export function createRng(seed: number): Rng {
     chance: (probability) => prng.real53(gen) < probability,
   }
 }
+
+/** `n` letters a..z from `seed`: about 4.7 bits each, however they are compressed. */
+export function randomLetters(n: number, seed = 7): string {
+  const rng = createRng(seed)
+  return Array.from({ length: n }, () => String.fromCharCode(97 + rng.int(26))).join('')
+}
+
+/** `count` paragraphs of random eight-letter words, `length` characters each: text that does not compress. */
+export function randomParagraphs(count: number, length: number, seed = 7): string[] {
+  const letters = randomLetters(count * length, seed)
+  return Array.from({ length: count }, (_, i) =>
+    letters
+      .slice(i * length, (i + 1) * length)
+      .replace(/(.{8})(?=.)/g, '$1 ')
+      .slice(0, length),
+  )
+}

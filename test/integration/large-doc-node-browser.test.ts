@@ -1,7 +1,8 @@
 // A Meshpad peer in Node (the app's WebrtcAdapter with the chunked transport over @roamhq/wrtc,
 // in a child process) and a Meshpad peer in Chromium (the built app, served with the signaling
-// server by server/main.ts) exchange the automerge-paper document, whose sync message is larger
-// than the 256 KiB Chromium accepts in one data-channel message. Rules: docs/SPEC.md.
+// server by server/main.ts) exchange the automerge-paper document with a paragraph of random
+// letters: its sync message stays larger than the 256 KiB Chromium accepts in one data-channel
+// message once compressed (GATE-7; the trace alone deflates to ~110 KB). Rules: docs/SPEC.md.
 import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { buildIfStale, editorText, freshLink, KEEP_NAMES_SHIM } from '../../bench/lib/app'
@@ -13,6 +14,8 @@ import {
   type MeshpadNodePeer,
 } from '../helpers/meshpad-node-peer'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process'
+import { deflate } from '../../src/sync/gate/deflate'
+import { randomParagraphs } from '../helpers/random'
 import { waitFor } from '../helpers/wait-for'
 
 /** Chromium's `a=max-message-size`: a sync message over this never crossed a raw channel. */
@@ -55,13 +58,19 @@ async function nodeText(peer: MeshpadNodePeer, expected: string): Promise<void> 
 describe('large documents between a Node peer and a browser peer', () => {
   test('[LARGE-2] [CHUNK-1] a Node peer and a browser peer exchange the automerge-paper document', async () => {
     if (!server || !browser) throw new Error('setup failed')
-    const expected = loadTrace('automerge-paper').endContent
+    const noise = randomParagraphs(60, 10_000)
+    // Even compressed, these paragraphs alone are over the limit (the document only larger).
+    expect((await deflate(new TextEncoder().encode(noise.join('')))).byteLength).toBeGreaterThan(
+      CHROMIUM_MAX_MESSAGE,
+    )
+    const expected = [loadTrace('automerge-paper').endContent, ...noise].join('\n')
     const link = freshLink(server.url.replace(/\/$/, ''))
     const signalingUrls = [server.signalUrl]
 
     // Node -> browser: the Node peer replays the whole trace, keystroke by keystroke.
     const holder = await startMeshpadNodePeer({ name: 'node holder', link, signalingUrls })
     await holder.replayTrace('automerge-paper')
+    for (const paragraph of noise) await holder.appendParagraph(paragraph)
     expect(await holder.getText()).toBe(expected)
     expect(await holder.stateBytes()).toBeGreaterThan(CHROMIUM_MAX_MESSAGE)
 

@@ -4,7 +4,8 @@ import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { entryId, NO_PARENT } from '../../protocol/entry'
 import type { DocKeys, ReadKeys } from '../../share/keys'
-import { decodePayload, encodePayload } from '../always-on/payload'
+import { decodePayload, encodePayload, type Payload } from '../always-on/payload'
+import { canDeflate, deflate, inflate } from './deflate'
 import type { OpenResult } from '../always-on/crypto'
 import { movedAtOf } from '../always-on/tombstone'
 import type { AsyncEd25519 } from './ed25519'
@@ -123,6 +124,19 @@ async function nativeEntryId(bytes: Uint8Array): Promise<string> {
   if (subtle === undefined) return toHexString(entryId(bytes))
   const digest = await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)
   return toHexString(new Uint8Array(digest))
+}
+
+/** Updates from this size are sent compressed (GATE-7). */
+export const DEFLATE_FROM = 64 * 1024
+
+/** A large update deflated when that makes it smaller; any other as it is. */
+async function payloadOf(update: Uint8Array): Promise<Payload> {
+  if (update.byteLength >= DEFLATE_FROM && canDeflate()) {
+    const deflated = await deflate(update)
+    if (deflated.byteLength < update.byteLength)
+      return { type: 'update-v1-deflate', size: update.byteLength, deflated }
+  }
+  return { type: 'update-v1', update }
 }
 
 /** A performance mark made when the first entry arrives from a peer. */
@@ -353,7 +367,7 @@ export class Gate {
         const id = await hashing
         if (this.seen.has(id)) return
         this.remember(id)
-        this.apply(link, state, bytes, await open())
+        await this.apply(link, state, bytes, await open())
       })
       .catch(fail)
   }
@@ -366,7 +380,12 @@ export class Gate {
     this.seen.add(id)
   }
 
-  private apply(link: GateLink, state: LinkState, bytes: Uint8Array, opened: OpenResult): void {
+  private async apply(
+    link: GateLink,
+    state: LinkState,
+    bytes: Uint8Array,
+    opened: OpenResult,
+  ): Promise<void> {
     if (this.destroyed) return
     if (!opened.ok) {
       this.stats.rejectedEntries += 1
@@ -382,13 +401,33 @@ export class Gate {
       return
     }
     const payload = decodePayload(opened.value.payload)
-    if (payload === null || (payload.type !== 'update-v1' && payload.type !== 'state-v2')) {
+    if (
+      payload === null ||
+      (payload.type !== 'update-v1' &&
+        payload.type !== 'state-v2' &&
+        payload.type !== 'update-v1-deflate')
+    ) {
       this.stats.rejectedEntries += 1
       this.warnOnce(link, state, 'an entry with content this version does not know')
       return
     }
-    const update =
-      payload.type === 'update-v1' ? payload.update : Y.convertUpdateFormatV2ToV1(payload.update)
+    let update: Uint8Array
+    if (payload.type === 'update-v1-deflate') {
+      // Any editor can sign one (THREAT-13): inflated no further than it declares, which may be
+      // no more than an entry itself may be.
+      const limit = this.options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+      const inflated = payload.size <= limit ? await inflate(payload.deflated, payload.size) : null
+      if (this.destroyed) return
+      if (inflated === null) {
+        this.stats.rejectedEntries += 1
+        this.warnOnce(link, state, 'a compressed update that does not inflate to its stated size')
+        return
+      }
+      update = inflated
+    } else {
+      update =
+        payload.type === 'update-v1' ? payload.update : Y.convertUpdateFormatV2ToV1(payload.update)
+    }
     const span = Y.parseUpdateMeta(update)
     // What we had before: an entry that arrived ahead of one it builds on waits inside Yjs
     // (no change yet), but it is news all the same and must be handed on.
@@ -480,7 +519,7 @@ export class Gate {
         this.options.engine,
         this.signer,
         { kind: 'update', parent: NO_PARENT, covers: 0 },
-        encodePayload({ type: 'update-v1', update }),
+        encodePayload(await payloadOf(update)),
       )
       this.stats.signedEntries += 1
       // Our own entry is not news when it comes back. A large one (a whole document for a new

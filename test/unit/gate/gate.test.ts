@@ -13,9 +13,13 @@ import { newDocAddress } from '../../../src/share/link'
 import { encodePayload } from '../../../src/sync/always-on/payload'
 import { sealTombstone } from '../../../src/sync/always-on/tombstone'
 import { ed25519Auto } from '../../../src/sync/gate/ed25519'
-import { encodeGateMessage } from '../../../src/sync/gate/messages'
+import { decodeGateMessage, encodeGateMessage } from '../../../src/sync/gate/messages'
 import type { GateLink } from '../../../src/sync/gate/gate'
 import { sealEntryAsync } from '../../../src/sync/gate/seal'
+import { deflate } from '../../../src/sync/gate/deflate'
+import { openEntry } from '../../../src/sync/always-on/crypto'
+import { decodePayload } from '../../../src/sync/always-on/payload'
+import { randomLetters } from '../../helpers/random'
 import {
   connect,
   destroyAll,
@@ -177,8 +181,8 @@ describe('the gate between a document and its peers', () => {
   })
 
   it('[GATE-1][THREAT-9] a large entry (hashed by WebCrypto) altered is refused; the genuine one applies once, its replays change nothing', async () => {
-    // A whole chapter in one transaction: one entry larger than NATIVE_HASH_FROM (64 KiB).
-    const chapter = Array.from({ length: 6000 }, (_, i) => `sentence ${i}. `).join('')
+    // One transaction whose entry stays larger than NATIVE_HASH_FROM (64 KiB) once compressed.
+    const chapter = randomLetters(150_000)
     const { b, toB, genuine, altered } = await relayedThroughReader(chapter)
     expect(genuine.byteLength).toBeGreaterThan(64 * 1024)
     // B has the chapter through R; now that entry itself, an altered copy and two replays.
@@ -192,6 +196,77 @@ describe('the gate between a document and its peers', () => {
     expect(b.gate.stats.rejectedEntries).toBe(1)
     // Applied once (changing nothing: B had it all); the replays are dropped unopened.
     expect(b.gate.stats.appliedEntries).toBe(applied + 1)
+  })
+
+  it('[GATE-7] a large update travels compressed and arrives whole; a small one as it is', async () => {
+    const { editorKeys } = cast()
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    connect(a, b)
+    // What A sends B, opened as any holder of the link could.
+    const kinds: string[] = []
+    const link = a.links.get('B')
+    if (!link) throw new Error('no link')
+    const send = link.send.bind(link)
+    link.send = (bytes) => {
+      const decoded = decodeGateMessage(bytes)
+      if (decoded.ok && decoded.message.type === 'entries') {
+        for (const entry of decoded.message.entries) {
+          const opened = openEntry(editorKeys, entry, 1 << 30)
+          kinds.push(opened.ok ? (decodePayload(opened.value.payload)?.type ?? '?') : opened.reason)
+        }
+      }
+      send(bytes)
+    }
+    const book = Array.from({ length: 8000 }, (_, i) => `Line ${i} of the book. `).join('')
+    write(a, 0, book)
+    await expectText(b, book)
+    write(a, 0, 'short ')
+    await expectText(b, `short ${book}`)
+    // The book once as A's change, and again if it answers B's first `want` after writing it.
+    expect(kinds.at(-1)).toBe('update-v1')
+    expect(kinds.length).toBeGreaterThanOrEqual(2)
+    expect(new Set(kinds.slice(0, -1))).toEqual(new Set(['update-v1-deflate']))
+    expect(b.gate.stats.rejectedEntries).toBe(0)
+  })
+
+  it('[GATE-7][THREAT-13] compressed updates that inflate past their stated size, short of it, or not at all are refused; the document stays whole', async () => {
+    const { editorKeys } = cast()
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    connect(a, b)
+    write(a, 0, 'intact')
+    await expectText(b, 'intact')
+    const real = updateWriting('PAYLOAD '.repeat(20_000))
+    const bomb = await deflate(new Uint8Array(50_000_000))
+    const payloads = [
+      // A bomb: 50 MB of zeros declared as 1 KB.
+      { type: 'update-v1-deflate' as const, size: 1024, deflated: bomb },
+      // Declared larger than it inflates to.
+      { type: 'update-v1-deflate' as const, size: real.length + 1, deflated: await deflate(real) },
+      // Not a deflate stream.
+      { type: 'update-v1-deflate' as const, size: 100, deflated: new Uint8Array(64).fill(7) },
+      // Declared beyond what any entry may be.
+      { type: 'update-v1-deflate' as const, size: 2 ** 40, deflated: await deflate(real) },
+    ]
+    // Signed with the write key: what a modified editor's client can send.
+    const entries = await Promise.all(
+      payloads.map((payload) =>
+        sealEntryAsync(
+          ed25519Auto,
+          editorKeys,
+          { kind: 'update', parent: NO_PARENT, covers: 0 },
+          encodePayload(payload),
+        ),
+      ),
+    )
+    a.links.get('B')?.send(encodeGateMessage({ type: 'entries', entries }))
+    await expect.poll(() => b.gate.stats.rejectedEntries, { timeout: 10_000 }).toBe(4)
+    expect(text(b)).toBe('intact')
+    expect(b.warnings.join('\n')).toContain('does not inflate')
+    // Still in business: genuine edits arrive.
+    write(a, 6, ' and well')
+    await expectText(b, 'intact and well')
   })
 
   it('[GATE-2] y-webrtc’s unsigned sync and awareness messages are not read at all', async () => {
