@@ -580,7 +580,10 @@ describe('the always-on peer refuses what a modified client sends', () => {
         code: 1007,
         reason: 'invalid-utf8',
       })
-      expect(socket.received.filter((m) => m.type !== 'welcome')).toEqual([])
+      // No answer to the frame. A socket past hello is on the document's topic and may get the
+      // honest writer's presence relayed meanwhile (timing: it failed CI once), which is no answer.
+      const answers = socket.received.filter((m) => m.type !== 'welcome' && m.type !== 'ephemeral')
+      expect(answers).toEqual([])
     }
     // Counted with the other bad frames: no entry was ever read from it.
     expect(await rejections(server, 'bad-frame')).toBe(2)
