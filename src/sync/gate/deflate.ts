@@ -1,3 +1,5 @@
+import * as encoding from 'lib0/encoding'
+
 // Compressing a large update before it is sealed (rule GATE-7). A whole document sent to a new
 // peer is mostly text, which deflate shrinks about threefold, and everything after it (XChaCha20
 // in JavaScript, signing, the data channel at a few MB/s between browsers) costs by the byte.
@@ -16,7 +18,7 @@ async function collect(
   limit: number,
 ): Promise<Uint8Array | null> {
   const reader = readable.getReader()
-  const parts: Uint8Array[] = []
+  const out = encoding.createEncoder()
   let size = 0
   for (;;) {
     const { done, value } = await reader.read()
@@ -26,15 +28,9 @@ async function collect(
       await reader.cancel().catch(() => undefined)
       return null
     }
-    parts.push(value)
+    encoding.writeUint8Array(out, value)
   }
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
+  return encoding.toUint8Array(out)
 }
 
 function through(bytes: Uint8Array, stream: GenericTransformStream): ReadableStream<Uint8Array> {
