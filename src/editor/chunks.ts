@@ -128,6 +128,17 @@ export function chunkAt(doc: PMNode, block: number): number {
   return lastAtMost(starts, block, starts.length - 2)
 }
 
+/** One chunk holding one empty textblock: the editor's document before it has any content. */
+export function isEmptyDocument(doc: PMNode): boolean {
+  const block = doc.firstChild?.firstChild
+  return (
+    doc.childCount === 1 &&
+    doc.firstChild?.childCount === 1 &&
+    block?.isTextblock === true &&
+    block.content.size === 0
+  )
+}
+
 /** Flat index of the first block of chunk `c`. */
 export function chunkStart(doc: PMNode, c: number): number {
   return indexOf(doc).starts[c] as number

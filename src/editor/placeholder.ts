@@ -1,6 +1,7 @@
 import { Extension } from '@tiptap/core'
 import { Plugin, PluginKey } from '@tiptap/pm/state'
 import { Decoration, DecorationSet } from '@tiptap/pm/view'
+import { isEmptyDocument } from './chunks'
 
 // The empty document's invitation to write. Tiptap's Placeholder decorates an empty top-level
 // textblock, and the editor's top-level nodes are chunks (chunks.ts); what Meshpad shows is
@@ -22,14 +23,8 @@ export const EmptyDocumentPlaceholder = Extension.create<EmptyDocumentOptions>({
         key: new PluginKey('emptyDocumentPlaceholder'),
         props: {
           decorations: ({ doc }) => {
-            const chunk = doc.firstChild
-            const block = chunk?.firstChild
-            const empty =
-              doc.childCount === 1 &&
-              chunk?.childCount === 1 &&
-              block?.isTextblock === true &&
-              block.content.size === 0
-            if (!empty || !editor.isEditable) return null
+            const block = doc.firstChild?.firstChild
+            if (!block || !isEmptyDocument(doc) || !editor.isEditable) return null
             return DecorationSet.create(doc, [
               Decoration.node(1, 1 + block.nodeSize, {
                 class: 'is-empty is-editor-empty',

@@ -7,7 +7,7 @@ import {
   isMisresolvedAfterStructuralChange,
 } from '@tiptap/y-tiptap'
 import type * as Y from 'yjs'
-import { flatten, toFlat, toPm } from './chunks'
+import { flatten, isEmptyDocument, toFlat, toPm } from './chunks'
 import { absolutePosition, relativePosition } from './relative-position'
 
 // y-tiptap 3.0.9's `getRelativeSelection` and `restoreRelativeSelection` (the second not
@@ -34,17 +34,6 @@ export function relativeSelection(
     absAnchor: toFlat(state.doc, selection.anchor),
     absHead: toFlat(state.doc, selection.head),
   }
-}
-
-/** One empty textblock: what the editor shows before a document has any content. */
-function isEmptyDocument(doc: PMNode): boolean {
-  const block = doc.firstChild?.firstChild
-  return (
-    doc.childCount === 1 &&
-    doc.firstChild?.childCount === 1 &&
-    block?.isTextblock === true &&
-    block.content.size === 0
-  )
 }
 
 function recoverEndpoint(
