@@ -3,6 +3,8 @@ import type { DocumentCatalog } from '../doc/catalog'
 import { onDocChange } from '../doc/doc-changes'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
+import { warmUpWhenShown } from '../editor/warm-up'
+import { gateLink } from '../sync/gate/warm-up'
 import { flatten } from '../editor/chunks'
 import { createEditor, type PeerIdentity } from '../editor/create-editor'
 import * as Y from 'yjs'
@@ -223,6 +225,7 @@ export function renderDocument(
     updateTitle()
     created.commands.focus('start')
     showMoved()
+    cleanups.push(warmUpWhenShown(created, deps.identity(), gateLink))
   })
 
   return async () => {

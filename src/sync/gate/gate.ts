@@ -49,6 +49,8 @@ export interface GateOptions {
   /** The largest entry accepted from a peer; the chunked transport carries any size. */
   readonly maxEntryBytes?: number
   readonly now?: () => number
+  /** Whether the first entry received marks the page's timeline (FIRST_ENTRY_MARK); default yes. */
+  readonly markFirstEntry?: boolean
 }
 
 export interface GateStats {
@@ -345,7 +347,7 @@ export class Gate {
       this.entryArrived = true
       // The moment a new peer first holds data of the document (bench/scale.ts measures the
       // first screen from it); one mark per open document, so the timeline does not grow.
-      performance.mark(FIRST_ENTRY_MARK)
+      if (this.options.markFirstEntry !== false) performance.mark(FIRST_ENTRY_MARK)
     }
     const open = (): Promise<OpenResult> =>
       openEntryAsync(this.options.engine, this.options.keys, bytes, this.maxEntryBytes)

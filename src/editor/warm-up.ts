@@ -1,0 +1,306 @@
+import type { Editor } from '@tiptap/core'
+import { Selection } from '@tiptap/pm/state'
+import * as Y from 'yjs'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import { bodyOf } from '../doc/model'
+import { isEmptyDocument } from './chunks'
+import { createEditor, type PeerIdentity } from './create-editor'
+
+// Rule BIND-8: the first keystrokes after a document opens must not pay for the first run of the
+// code they use. Opening runs the render path only; the first keystroke then runs a few hundred
+// functions of ProseMirror, Tiptap, Yjs and the block binding for the first time, and a peer's
+// first remote change the receiving path. V8 compiles a function on its first call and runs it
+// in the interpreter with empty inline caches until it is warm: measured at x20 (bench/scale.ts
+// method, a Chrome trace), the first keystroke took 24 ms of which 6-12 ms were lazy
+// compilation, the second 12-20 ms, the tenth 2-3 ms.
+//
+// So once per page, when the browser is idle after the first document opened, a scratch editor
+// built by the same `createEditor` on a throwaway Y.Doc, never attached to the page, a store or
+// a network, types a few characters and receives a few from a throwaway peer, then is destroyed.
+// Compiled code and inline-cache feedback are shared by every editor of the page, so the real
+// editor's first keystroke runs warm code. The scratch document and its peer are joined by a
+// `WarmLink`: the app passes one through the real gate (signing, encryption, checking), so that
+// a collaborator's first edit is also sealed and opened by warm code; by default the two
+// documents exchange Yjs updates directly. What is not warmed: anything that needs focus (the
+// DOM selection, publishing the caret), the store and the network.
+
+const PEER_NAME = 'warm-up'
+
+/** A change to the open document this recent postpones the next step (ms). */
+export const QUIET_MS = 500
+
+/** A performance measure of the warm-up, so that benchmarks can say when it ran and how long. */
+export const WARM_UP_MEASURE = 'meshpad:warm-up'
+
+/** How the scratch document and its peer exchange changes and presence. */
+export interface WarmLink {
+  /** Resolves once both sides hold each other's changes and presence. */
+  settle(): Promise<void>
+  close(): void
+}
+
+/** Joins two documents and their awareness. */
+export type WarmLinkFactory = (
+  local: { doc: Y.Doc; awareness: Awareness },
+  remote: { doc: Y.Doc; awareness: Awareness },
+) => WarmLink
+
+/** Yjs updates and awareness passed straight across, synchronously. */
+export const directLink: WarmLinkFactory = (local, remote) => {
+  const toRemote = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== PEER_NAME) Y.applyUpdate(remote.doc, update, PEER_NAME)
+  }
+  const toLocal = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== PEER_NAME) Y.applyUpdate(local.doc, update, PEER_NAME)
+  }
+  const presence = (): void =>
+    applyAwarenessUpdate(
+      local.awareness,
+      encodeAwarenessUpdate(remote.awareness, [remote.doc.clientID]),
+      PEER_NAME,
+    )
+  Y.applyUpdate(remote.doc, Y.encodeStateAsUpdate(local.doc), PEER_NAME)
+  local.doc.on('update', toRemote)
+  remote.doc.on('update', toLocal)
+  remote.awareness.on('update', presence)
+  return {
+    settle: () => Promise.resolve(),
+    close: () => {
+      local.doc.off('update', toRemote)
+      remote.doc.off('update', toLocal)
+      remote.awareness.off('update', presence)
+    },
+  }
+}
+
+let done = false
+
+/** The scratch editor and its throwaway peer, worked through in steps. */
+class Scratch {
+  private readonly doc = new Y.Doc()
+  private readonly awareness = new Awareness(this.doc)
+  private readonly peer = new Y.Doc()
+  private readonly peerAwareness = new Awareness(this.peer)
+  private editor: Editor | null = null
+  private link: WarmLink | null = null
+
+  constructor(
+    private readonly user: PeerIdentity,
+    private readonly joinWith: WarmLinkFactory,
+  ) {}
+
+  /** Each short enough for one idle period (creating the editor is the longest). */
+  readonly steps: readonly (() => void | Promise<void>)[] = [
+    () => {
+      this.editor = createEditor({
+        element: document.createElement('div'),
+        doc: this.doc,
+        awareness: this.awareness,
+        user: this.user,
+      })
+      this.link = this.joinWith(
+        { doc: this.doc, awareness: this.awareness },
+        { doc: this.peer, awareness: this.peerAwareness },
+      )
+    },
+    () => {
+      this.editing().commands.insertContent(
+        '<h2>Title</h2><p>One <strong>two</strong> three</p><ul><li><p>item</p></li></ul><p>end</p>',
+      )
+      return this.settle()
+    },
+    // The first character runs the most code for the first time: a step of its own.
+    () => {
+      typeAtEnd(this.editing(), 'a')
+      return this.settle()
+    },
+    () => {
+      typeAtEnd(this.editing(), 'bc')
+      return this.settle()
+    },
+    () => {
+      typeAsPeer(this.peer, this.peerAwareness)
+      return this.settle()
+    },
+    () => {
+      this.editing().commands.splitBlock()
+      return this.settle()
+    },
+    () => {
+      typeAtEnd(this.editing(), 'd')
+      return this.settle()
+    },
+  ]
+
+  private settle(): Promise<void> {
+    if (this.link === null) throw new Error('warm-up: no link')
+    return this.link.settle()
+  }
+
+  private editing(): Editor {
+    if (this.editor === null) throw new Error('warm-up: no scratch editor')
+    return this.editor
+  }
+
+  /** What the scratch document shows, blocks separated by '|'. */
+  text(): string {
+    return this.editing().getText({ blockSeparator: '|' })
+  }
+
+  /** What the peer's document holds, as the scratch editor's text reads it. */
+  peerText(): string {
+    return bodyOf(this.peer).toJSON()
+  }
+
+  dispose(): void {
+    this.link?.close()
+    this.editor?.destroy()
+    this.peerAwareness.destroy()
+    this.awareness.destroy()
+    this.peer.destroy()
+    this.doc.destroy()
+  }
+}
+
+/**
+ * Schedules the warm-up once `editor` shows something. A page that joins a document opens its
+ * editor empty and then takes in the whole document from a peer: warming up meanwhile competed
+ * with that (measured at x20: the first screen came 1.3-1.6 s after the data instead of 0.9 s).
+ * An empty new document has nothing slow to type into; its warm-up waits for the first change.
+ */
+export function warmUpWhenShown(
+  editor: Editor,
+  user: PeerIdentity,
+  link: WarmLinkFactory = directLink,
+): () => void {
+  let cancel: (() => void) | null = null
+  let changedAt = performance.now()
+  const changed = (): void => {
+    changedAt = performance.now()
+    if (cancel !== null || isEmptyDocument(editor.state.doc)) return
+    cancel = scheduleWarmUp(user, link, () => performance.now() - changedAt >= QUIET_MS)
+  }
+  editor.on('update', changed)
+  if (!isEmptyDocument(editor.state.doc)) {
+    cancel = scheduleWarmUp(user, link, () => performance.now() - changedAt >= QUIET_MS)
+  }
+  return () => {
+    editor.off('update', changed)
+    cancel?.()
+  }
+}
+
+/**
+ * Runs the warm-up once per page, one step per idle period, so that a key pressed meanwhile
+ * waits for one step at most; returns a function that cancels what has not run yet.
+ */
+export function scheduleWarmUp(
+  user: PeerIdentity,
+  link: WarmLinkFactory = directLink,
+  quiet: () => boolean = () => true,
+): () => void {
+  if (done) return () => {}
+  const idle = globalThis.requestIdleCallback as typeof requestIdleCallback | undefined
+  const cancelIdle = globalThis.cancelIdleCallback as typeof cancelIdleCallback | undefined
+  if (typeof idle !== 'function' || typeof cancelIdle !== 'function') return () => {}
+  done = true
+  const scratch = new Scratch(user, link)
+  let next = 0
+  let idleHandle = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = false
+  let began: number | null = null
+  const steps: number[] = []
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    cancelIdle(idleHandle)
+    clearTimeout(timer)
+    scratch.dispose()
+  }
+  // Past the timeout the browser runs a step even when busy (a page that is never idle still
+  // gets it); a document that is changing (a peer's transfer, someone typing) waits for a pause.
+  const schedule = (): void => {
+    idleHandle = idle(
+      () => {
+        if (quiet()) void step()
+        else timer = setTimeout(schedule, QUIET_MS)
+      },
+      { timeout: 2000 },
+    )
+  }
+  const step = async (): Promise<void> => {
+    if (stopped) return
+    const started = performance.now()
+    began ??= started
+    try {
+      const settled = scratch.steps[next]?.()
+      steps.push(performance.now() - started)
+      await settled
+      next += 1
+    } catch (error) {
+      warn(error)
+      stop()
+      return
+    }
+    if (stopped) return
+    if (next < scratch.steps.length) {
+      schedule()
+      return
+    }
+    stop()
+    // From the first step to the last; `detail.steps`: the time each step itself took.
+    performance.measure(WARM_UP_MEASURE, { start: began, detail: { steps } })
+  }
+  schedule()
+  return stop
+}
+
+/**
+ * All the steps at once (for tests). Returns the scratch document's text at the end (what was
+ * typed and received) and the peer's copy of it, or null if a step failed.
+ */
+export async function warmUp(
+  user: PeerIdentity,
+  link: WarmLinkFactory = directLink,
+): Promise<{ text: string; peer: string } | null> {
+  const scratch = new Scratch(user, link)
+  try {
+    for (const step of scratch.steps) await step()
+    return { text: scratch.text(), peer: scratch.peerText() }
+  } catch (error) {
+    warn(error)
+    return null
+  } finally {
+    scratch.dispose()
+  }
+}
+
+// Only the page's speed depends on it: report, never fail the page.
+function warn(error: unknown): void {
+  console.warn('meshpad: editor warm-up failed', error)
+}
+
+function typeAtEnd(editor: Editor, text: string): void {
+  const { view } = editor
+  view.dispatch(view.state.tr.setSelection(Selection.atEnd(view.state.doc)))
+  // One transaction per character, as typing makes them.
+  for (const character of text) view.dispatch(view.state.tr.insertText(character))
+}
+
+/** The peer types at the end of the last paragraph and shows its caret there. */
+function typeAsPeer(peer: Y.Doc, peerAwareness: Awareness): void {
+  const body = bodyOf(peer)
+  const last = body.get(body.length - 1)
+  const text = last instanceof Y.XmlElement ? last.get(0) : null
+  if (!(text instanceof Y.XmlText)) throw new Error('warm-up: the peer has no text at the end')
+  for (const character of 'xyz') text.insert(text.length, character)
+  const at: unknown = Y.relativePositionToJSON(
+    Y.createRelativePositionFromTypeIndex(text, text.length),
+  )
+  peerAwareness.setLocalState({
+    user: { name: PEER_NAME, color: '#868e96' },
+    cursor: { anchor: at, head: at },
+  })
+  text.insert(text.length, 'w')
+}

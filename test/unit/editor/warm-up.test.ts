@@ -1,0 +1,147 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { bodyOf } from '../../../src/doc/model'
+import { FIRST_ENTRY_MARK } from '../../../src/sync/gate/gate'
+import { gateLink } from '../../../src/sync/gate/warm-up'
+import { createEditor } from '../../../src/editor/create-editor'
+import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/warm-up'
+
+// The idle warm-up (src/editor/warm-up.ts, rule BIND-8). What it buys (the first keystrokes after
+// opening run warm code) is measured in Chromium by bench/scale.ts; these tests hold what must not
+// change: it really types and receives through the editor's own paths, and it leaves nothing of
+// itself behind (no element, no focus, no change to any other document, no listener).
+
+const user = { name: 'me', color: '#336699' }
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+describe('editor warm-up (BIND-8)', () => {
+  // Typed at the end of the last block; the peer's characters after the caret there; the split
+  // at the caret, and one more character typed at the end.
+  const EXPECTED = ['Title', 'One two three', 'item', 'endabc', 'xyzwd']
+  const blocks = (text: string): string[] => text.split('|').filter((block) => block !== '')
+
+  it('BIND-8: types and receives a peer’s characters through the editor’s own paths', async () => {
+    const result = await warmUp(user)
+    expect(blocks(result?.text ?? '')).toEqual(EXPECTED)
+    expect(result?.peer).toContain('xyzwd')
+    expect(result?.peer).toContain('Title')
+  })
+
+  it('BIND-8: through two real gates, each side’s changes are sealed, checked and applied on the other', async () => {
+    const marks = performance.getEntriesByName(FIRST_ENTRY_MARK).length
+    const result = await warmUp(user, gateLink)
+    expect(blocks(result?.text ?? '')).toEqual(EXPECTED)
+    // The page's timeline is the open document's: the scratch gates mark nothing there.
+    expect(performance.getEntriesByName(FIRST_ENTRY_MARK)).toHaveLength(marks)
+    // The peer's copy came through the gates too: our heading and our last character.
+    expect(result?.peer).toContain('Title')
+    expect(result?.peer).toContain('xyzwd')
+  })
+
+  it('BIND-8: leaves no element, focus, timer or change behind, and never touches an open document', async () => {
+    const doc = new Y.Doc()
+    const element = document.createElement('div')
+    document.body.append(element)
+    const editor = createEditor({ element, doc, awareness: new Awareness(doc), user })
+    editor.commands.insertContent('<p>mine</p>')
+    editor.view.focus()
+    const before = Y.encodeStateVector(doc)
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    const focused = document.activeElement
+    const bodyChildren = document.body.childElementCount
+    const setIntervalSpy = vi.spyOn(globalThis, 'setInterval')
+    const clearIntervalSpy = vi.spyOn(globalThis, 'clearInterval')
+
+    expect(await warmUp(user, gateLink)).not.toBeNull()
+
+    expect(updates).toEqual([])
+    expect(Y.encodeStateVector(doc)).toEqual(before)
+    expect(bodyOf(doc).toJSON()).toContain('mine')
+    expect(document.activeElement).toBe(focused)
+    expect(document.body.childElementCount).toBe(bodyChildren)
+    // Each awareness starts an interval; each must have been cleared by its destroy().
+    expect(clearIntervalSpy.mock.calls.length).toBeGreaterThanOrEqual(
+      setIntervalSpy.mock.calls.length,
+    )
+    expect(setIntervalSpy.mock.calls.length).toBeGreaterThan(0)
+    editor.destroy()
+    element.remove()
+  })
+
+  it('BIND-8: runs once per page, one step per idle period, and a cancel stops it', async () => {
+    // A browser without requestIdleCallback: nothing is scheduled, and that does not count as done.
+    vi.stubGlobal('requestIdleCallback', undefined)
+    scheduleWarmUp(user)()
+    const queued: (() => void)[] = []
+    const cancelled: number[] = []
+    vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
+    vi.stubGlobal('cancelIdleCallback', (handle: number) => cancelled.push(handle))
+    const measures = (): number => performance.getEntriesByName(WARM_UP_MEASURE).length
+
+    const cancel = scheduleWarmUp(user)
+    expect(queued).toHaveLength(1)
+    queued[0]?.() // the first step: the scratch editor is made
+    await tick()
+    expect(queued).toHaveLength(2)
+    cancel()
+    expect(cancelled).toEqual([2])
+    expect(measures()).toBe(0)
+    // Once per page: a second document opened in the same page schedules nothing.
+    scheduleWarmUp(user)
+    expect(queued).toHaveLength(2)
+  })
+
+  it('BIND-8: a warm-up left to finish runs every step and records how long it took', async () => {
+    vi.resetModules()
+    const fresh = await import('../../../src/editor/warm-up')
+    const queued: (() => void)[] = []
+    vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
+    vi.stubGlobal('cancelIdleCallback', () => {})
+    const before = performance.getEntriesByName(fresh.WARM_UP_MEASURE).length
+    fresh.scheduleWarmUp(user)
+    for (let i = 0; i < 20 && queued.length > i; i++) {
+      queued[i]?.()
+      await tick()
+    }
+    expect(queued.length).toBeGreaterThan(2)
+    const entries = performance.getEntriesByName(fresh.WARM_UP_MEASURE)
+    expect(entries).toHaveLength(before + 1)
+    const { steps } = (entries.at(-1) as PerformanceMeasure).detail as { steps: number[] }
+    expect(steps.length).toBeGreaterThan(2)
+    expect(steps.every((ms) => ms >= 0)).toBe(true)
+  })
+
+  it('BIND-8: waits for the open document to be shown and to stop changing', async () => {
+    vi.resetModules()
+    const fresh = await import('../../../src/editor/warm-up')
+    const queued: (() => void)[] = []
+    vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
+    vi.stubGlobal('cancelIdleCallback', () => {})
+    const doc = new Y.Doc()
+    const element = document.createElement('div')
+    const editor = createEditor({ element, doc, awareness: new Awareness(doc), user })
+    const stop = fresh.warmUpWhenShown(editor, user)
+    // A joiner's editor is empty until a peer's copy arrives: nothing is scheduled.
+    expect(queued).toHaveLength(0)
+    editor.commands.insertContent('<p>arrived</p>')
+    expect(queued).toHaveLength(1)
+    // Idle, but the document changed just now: the step is put off, not run.
+    queued[0]?.()
+    await tick()
+    expect(queued).toHaveLength(1)
+    await new Promise((resolve) => setTimeout(resolve, fresh.QUIET_MS + 50))
+    expect(queued).toHaveLength(2)
+    queued[1]?.() // quiet now: the first step runs and the next is asked for
+    await tick()
+    expect(queued).toHaveLength(3)
+    stop()
+    editor.destroy()
+  })
+})
