@@ -6,6 +6,7 @@ import { bodyOf } from '../../../src/doc/model'
 import { FIRST_ENTRY_MARK } from '../../../src/sync/gate/gate'
 import { gateLink } from '../../../src/sync/gate/warm-up'
 import { createEditor } from '../../../src/editor/create-editor'
+import type * as WarmUpModule from '../../../src/editor/warm-up'
 import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/warm-up'
 
 // The idle warm-up (src/editor/warm-up.ts, rule BIND-8). What it buys (the first keystrokes after
@@ -15,6 +16,19 @@ import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/war
 
 const user = { name: 'me', color: '#336699' }
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
+
+/** The module loaded anew (its once-per-page flag unset), with idle callbacks queued for the test. */
+async function freshModule(): Promise<{
+  fresh: typeof WarmUpModule
+  queued: (() => void)[]
+}> {
+  vi.resetModules()
+  const fresh = await import('../../../src/editor/warm-up')
+  const queued: (() => void)[] = []
+  vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
+  vi.stubGlobal('cancelIdleCallback', () => {})
+  return { fresh, queued }
+}
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -99,11 +113,7 @@ describe('editor warm-up (BIND-8)', () => {
   })
 
   it('BIND-8: a warm-up left to finish runs every step and records how long it took', async () => {
-    vi.resetModules()
-    const fresh = await import('../../../src/editor/warm-up')
-    const queued: (() => void)[] = []
-    vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
-    vi.stubGlobal('cancelIdleCallback', () => {})
+    const { fresh, queued } = await freshModule()
     const before = performance.getEntriesByName(fresh.WARM_UP_MEASURE).length
     fresh.scheduleWarmUp(user)
     for (let i = 0; i < 20 && queued.length > i; i++) {
@@ -119,11 +129,7 @@ describe('editor warm-up (BIND-8)', () => {
   })
 
   it('BIND-8: waits for the open document to be shown and to stop changing', async () => {
-    vi.resetModules()
-    const fresh = await import('../../../src/editor/warm-up')
-    const queued: (() => void)[] = []
-    vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
-    vi.stubGlobal('cancelIdleCallback', () => {})
+    const { fresh, queued } = await freshModule()
     const doc = new Y.Doc()
     const element = document.createElement('div')
     const editor = createEditor({ element, doc, awareness: new Awareness(doc), user })
