@@ -14,9 +14,9 @@ import { createEditor, type PeerIdentity } from './create-editor'
 // method, a Chrome trace), the first keystroke took 24 ms of which 6-12 ms were lazy
 // compilation, the second 12-20 ms, the tenth 2-3 ms.
 //
-// So once per page, when the browser is idle after the first document opened, a scratch editor
-// built by the same `createEditor` on a throwaway Y.Doc, never attached to the page, a store or
-// a network, types a few characters and receives a few from a throwaway peer, then is destroyed.
+// So once per page (when, see `warmUpFor`), a scratch editor built by the same
+// `createEditor` on a throwaway Y.Doc, never attached to the page, a store or a network, types
+// a few characters and receives a few from a throwaway peer, then is destroyed.
 // Compiled code and inline-cache feedback are shared by every editor of the page, so the real
 // editor's first keystroke runs warm code. The scratch document and its peer are joined by a
 // `WarmLink`: the app passes one through the real gate (signing, encryption, checking), so that
@@ -163,46 +163,49 @@ class Scratch {
 }
 
 /**
- * Schedules the warm-up once `editor` shows something. A page that joins a document opens its
- * editor empty and then takes in the whole document from a peer: warming up meanwhile competed
- * with that (measured at x20: the first screen came 1.3-1.6 s after the data instead of 0.9 s).
- * An empty new document has nothing slow to type into; its warm-up waits for the first change.
+ * Schedules the warm-up for the page of `editor`. A page whose editor opens with the document
+ * warms up when idle and the document has not changed for QUIET_MS. A page whose editor opens
+ * empty (joining by a link, or a new document) warms up at once, step after step, before a
+ * peer's copy can arrive: spread over idle periods it overlapped the arrival (measured at x20:
+ * the first screen 1.3-1.6 s after the data instead of 0.9-1.1 s), and waiting until the copy
+ * was shown left the first remote edits cold.
  */
-export function warmUpWhenShown(
+export function warmUpFor(
   editor: Editor,
   user: PeerIdentity,
   link: WarmLinkFactory = directLink,
 ): () => void {
-  let cancel: (() => void) | null = null
   let changedAt = performance.now()
   const changed = (): void => {
     changedAt = performance.now()
-    if (cancel !== null || isEmptyDocument(editor.state.doc)) return
-    cancel = scheduleWarmUp(user, link, () => performance.now() - changedAt >= QUIET_MS)
   }
   editor.on('update', changed)
-  if (!isEmptyDocument(editor.state.doc)) {
-    cancel = scheduleWarmUp(user, link, () => performance.now() - changedAt >= QUIET_MS)
-  }
+  const cancel = isEmptyDocument(editor.state.doc)
+    ? scheduleWarmUp(user, link, () => true, 'now')
+    : scheduleWarmUp(user, link, () => performance.now() - changedAt >= QUIET_MS, 'idle')
   return () => {
     editor.off('update', changed)
-    cancel?.()
+    cancel()
   }
 }
 
 /**
- * Runs the warm-up once per page, one step per idle period, so that a key pressed meanwhile
- * waits for one step at most; returns a function that cancels what has not run yet.
+ * Runs the warm-up once per page, one step per idle period (`pace` 'idle') or one step per
+ * macrotask ('now'), so that a key pressed or a message received meanwhile waits for one step
+ * at most; returns a function that cancels what has not run yet.
  */
 export function scheduleWarmUp(
   user: PeerIdentity,
   link: WarmLinkFactory = directLink,
   quiet: () => boolean = () => true,
+  pace: 'idle' | 'now' = 'idle',
 ): () => void {
   if (done) return () => {}
   const idle = globalThis.requestIdleCallback as typeof requestIdleCallback | undefined
   const cancelIdle = globalThis.cancelIdleCallback as typeof cancelIdleCallback | undefined
-  if (typeof idle !== 'function' || typeof cancelIdle !== 'function') return () => {}
+  // Without requestIdleCallback (Safari), only the warm-up that does not wait for idle runs.
+  const canIdle = typeof idle === 'function' && typeof cancelIdle === 'function'
+  if (pace === 'idle' && !canIdle) return () => {}
   done = true
   const scratch = new Scratch(user, link)
   let next = 0
@@ -214,14 +217,18 @@ export function scheduleWarmUp(
   const stop = (): void => {
     if (stopped) return
     stopped = true
-    cancelIdle(idleHandle)
+    if (canIdle) cancelIdle(idleHandle)
     clearTimeout(timer)
     scratch.dispose()
   }
   // Past the timeout the browser runs a step even when busy (a page that is never idle still
   // gets it); a document that is changing (a peer's transfer, someone typing) waits for a pause.
   const schedule = (): void => {
-    idleHandle = idle(
+    if (pace === 'now') {
+      timer = setTimeout(() => void step(), 0)
+      return
+    }
+    idleHandle = (idle as typeof requestIdleCallback)(
       () => {
         if (quiet()) void step()
         else timer = setTimeout(schedule, QUIET_MS)

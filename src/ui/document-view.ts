@@ -3,7 +3,7 @@ import type { DocumentCatalog } from '../doc/catalog'
 import { onDocChange } from '../doc/doc-changes'
 import { bodyOf } from '../doc/model'
 import { deriveTitle } from '../doc/title'
-import { warmUpWhenShown } from '../editor/warm-up'
+import { warmUpFor } from '../editor/warm-up'
 import { gateLink } from '../sync/gate/warm-up'
 import { flatten } from '../editor/chunks'
 import { createEditor, type PeerIdentity } from '../editor/create-editor'
@@ -225,7 +225,7 @@ export function renderDocument(
     updateTitle()
     created.commands.focus('start')
     showMoved()
-    cleanups.push(warmUpWhenShown(created, deps.identity(), gateLink))
+    cleanups.push(warmUpFor(created, deps.identity(), gateLink))
   })
 
   return async () => {

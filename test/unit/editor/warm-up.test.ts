@@ -5,6 +5,7 @@ import * as Y from 'yjs'
 import { bodyOf } from '../../../src/doc/model'
 import { FIRST_ENTRY_MARK } from '../../../src/sync/gate/gate'
 import { gateLink } from '../../../src/sync/gate/warm-up'
+import { isEmptyDocument } from '../../../src/editor/chunks'
 import { createEditor } from '../../../src/editor/create-editor'
 import type * as WarmUpModule from '../../../src/editor/warm-up'
 import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/warm-up'
@@ -128,16 +129,19 @@ describe('editor warm-up (BIND-8)', () => {
     expect(steps.every((ms) => ms >= 0)).toBe(true)
   })
 
-  it('BIND-8: waits for the open document to be shown and to stop changing', async () => {
+  it('BIND-8: a page opened with its document waits for idle and for the document to stop changing', async () => {
     const { fresh, queued } = await freshModule()
     const doc = new Y.Doc()
-    const element = document.createElement('div')
-    const editor = createEditor({ element, doc, awareness: new Awareness(doc), user })
-    const stop = fresh.warmUpWhenShown(editor, user)
-    // A joiner's editor is empty until a peer's copy arrives: nothing is scheduled.
-    expect(queued).toHaveLength(0)
-    editor.commands.insertContent('<p>arrived</p>')
+    const editor = createEditor({
+      element: document.createElement('div'),
+      doc,
+      awareness: new Awareness(doc),
+      user,
+    })
+    editor.commands.insertContent('<p>stored</p>')
+    const stop = fresh.warmUpFor(editor, user)
     expect(queued).toHaveLength(1)
+    editor.commands.insertContent('<p>typed</p>')
     // Idle, but the document changed just now: the step is put off, not run.
     queued[0]?.()
     await tick()
@@ -147,6 +151,27 @@ describe('editor warm-up (BIND-8)', () => {
     queued[1]?.() // quiet now: the first step runs and the next is asked for
     await tick()
     expect(queued).toHaveLength(3)
+    stop()
+    editor.destroy()
+  })
+
+  it('BIND-8: a page opened empty (joining by a link) warms up at once, before a copy can arrive', async () => {
+    const { fresh, queued } = await freshModule()
+    const doc = new Y.Doc()
+    const editor = createEditor({
+      element: document.createElement('div'),
+      doc,
+      awareness: new Awareness(doc),
+      user,
+    })
+    const before = performance.getEntriesByName(fresh.WARM_UP_MEASURE).length
+    const stop = fresh.warmUpFor(editor, user, gateLink)
+    // Not left to idle periods: one step per macrotask, all done within moments.
+    await expect
+      .poll(() => performance.getEntriesByName(fresh.WARM_UP_MEASURE).length, { timeout: 5_000 })
+      .toBe(before + 1)
+    expect(queued).toHaveLength(0)
+    expect(isEmptyDocument(editor.state.doc)).toBe(true)
     stop()
     editor.destroy()
   })
