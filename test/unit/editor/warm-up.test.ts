@@ -1,4 +1,5 @@
 // @vitest-environment jsdom
+import type { Editor } from '@tiptap/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -17,6 +18,17 @@ import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/war
 
 const user = { name: 'me', color: '#336699' }
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
+
+/** An editor on a new document, in an element not in the page. */
+function detachedEditor(): Editor {
+  const doc = new Y.Doc()
+  return createEditor({
+    element: document.createElement('div'),
+    doc,
+    awareness: new Awareness(doc),
+    user,
+  })
+}
 
 /** The module loaded anew (its once-per-page flag unset), with idle callbacks queued for the test. */
 async function freshModule(): Promise<{
@@ -131,13 +143,7 @@ describe('editor warm-up (BIND-8)', () => {
 
   it('BIND-8: a page opened with its document waits for idle and for the document to stop changing', async () => {
     const { fresh, queued } = await freshModule()
-    const doc = new Y.Doc()
-    const editor = createEditor({
-      element: document.createElement('div'),
-      doc,
-      awareness: new Awareness(doc),
-      user,
-    })
+    const editor = detachedEditor()
     editor.commands.insertContent('<p>stored</p>')
     const stop = fresh.warmUpFor(editor, user)
     expect(queued).toHaveLength(1)
@@ -157,13 +163,7 @@ describe('editor warm-up (BIND-8)', () => {
 
   it('BIND-8: a page opened empty (joining by a link) warms up at once, before a copy can arrive', async () => {
     const { fresh, queued } = await freshModule()
-    const doc = new Y.Doc()
-    const editor = createEditor({
-      element: document.createElement('div'),
-      doc,
-      awareness: new Awareness(doc),
-      user,
-    })
+    const editor = detachedEditor()
     const before = performance.getEntriesByName(fresh.WARM_UP_MEASURE).length
     const stop = fresh.warmUpFor(editor, user, gateLink)
     // Not left to idle periods: one step per macrotask, all done within moments.
