@@ -41,16 +41,17 @@ export function gateLink(local: Side, remote: Side): { settle(): Promise<void>; 
       if (open) to.receive(from, bytes)
     }, 0)
   }
-  const toRemote: GateLink = {
+  // Each side's link is what it sends on; the receiver sees its own link to the sender.
+  const localToRemote: GateLink = {
     label: 'warm-up',
-    send: (bytes) => deliver(gates[1], fromLocal, bytes),
+    send: (bytes) => deliver(gates[1], remoteToLocal, bytes),
   }
-  const fromLocal: GateLink = {
+  const remoteToLocal: GateLink = {
     label: 'warm-up',
-    send: (bytes) => deliver(gates[0], toRemote, bytes),
+    send: (bytes) => deliver(gates[0], localToRemote, bytes),
   }
-  gates[0].open(toRemote)
-  gates[1].open(fromLocal)
+  gates[0].open(localToRemote)
+  gates[1].open(remoteToLocal)
   // Both hold the same changes, and once the peer shows a caret, the scratch side shows it
   // (under a number of its own: presence never keeps the sender's id).
   const peerCaretShown = (): boolean =>
