@@ -1,7 +1,7 @@
 import type { Editor } from '@tiptap/core'
 import { Selection } from '@tiptap/pm/state'
 import * as Y from 'yjs'
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
+import { Awareness } from 'y-protocols/awareness'
 import { bodyOf } from '../doc/model'
 import { isEmptyDocument } from './chunks'
 import { createEditor, type PeerIdentity } from './create-editor'
@@ -20,8 +20,7 @@ import { createEditor, type PeerIdentity } from './create-editor'
 // Compiled code and inline-cache feedback are shared by every editor of the page, so the real
 // editor's first keystroke runs warm code. The scratch document and its peer are joined by a
 // `WarmLink`: the app passes one through the real gate (signing, encryption, checking), so that
-// a collaborator's first edit is also sealed and opened by warm code; by default the two
-// documents exchange Yjs updates directly. What is not warmed: anything that needs focus (the
+// a collaborator's first edit is also sealed and opened by warm code. What is not warmed: anything that needs focus (the
 // DOM selection, publishing the caret), the store and the network.
 
 const PEER_NAME = 'warm-up'
@@ -44,34 +43,6 @@ export type WarmLinkFactory = (
   local: { doc: Y.Doc; awareness: Awareness },
   remote: { doc: Y.Doc; awareness: Awareness },
 ) => WarmLink
-
-/** Yjs updates and awareness passed straight across, synchronously. */
-export const directLink: WarmLinkFactory = (local, remote) => {
-  const toRemote = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== PEER_NAME) Y.applyUpdate(remote.doc, update, PEER_NAME)
-  }
-  const toLocal = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== PEER_NAME) Y.applyUpdate(local.doc, update, PEER_NAME)
-  }
-  const presence = (): void =>
-    applyAwarenessUpdate(
-      local.awareness,
-      encodeAwarenessUpdate(remote.awareness, [remote.doc.clientID]),
-      PEER_NAME,
-    )
-  Y.applyUpdate(remote.doc, Y.encodeStateAsUpdate(local.doc), PEER_NAME)
-  local.doc.on('update', toRemote)
-  remote.doc.on('update', toLocal)
-  remote.awareness.on('update', presence)
-  return {
-    settle: () => Promise.resolve(),
-    close: () => {
-      local.doc.off('update', toRemote)
-      remote.doc.off('update', toLocal)
-      remote.awareness.off('update', presence)
-    },
-  }
-}
 
 let done = false
 
@@ -170,23 +141,18 @@ class Scratch {
  * the first screen 1.3-1.6 s after the data instead of 0.9-1.1 s), and waiting until the copy
  * was shown left the first remote edits cold.
  */
-export function warmUpFor(
-  editor: Editor,
-  user: PeerIdentity,
-  link: WarmLinkFactory = directLink,
-): () => void {
+export function warmUpFor(editor: Editor, user: PeerIdentity, link: WarmLinkFactory): () => void {
+  if (isEmptyDocument(editor.state.doc)) return scheduleWarmUp(user, link, { pace: 'now' })
+  // Only while the warm-up waits: every change of the document moves the quiet period on.
   let changedAt = performance.now()
   const changed = (): void => {
     changedAt = performance.now()
   }
   editor.on('update', changed)
-  const cancel = isEmptyDocument(editor.state.doc)
-    ? scheduleWarmUp(user, link, () => true, 'now')
-    : scheduleWarmUp(user, link, () => performance.now() - changedAt >= QUIET_MS, 'idle')
-  return () => {
-    editor.off('update', changed)
-    cancel()
-  }
+  return scheduleWarmUp(user, link, {
+    quiet: () => performance.now() - changedAt >= QUIET_MS,
+    onEnd: () => editor.off('update', changed),
+  })
 }
 
 /**
@@ -196,16 +162,28 @@ export function warmUpFor(
  */
 export function scheduleWarmUp(
   user: PeerIdentity,
-  link: WarmLinkFactory = directLink,
-  quiet: () => boolean = () => true,
-  pace: 'idle' | 'now' = 'idle',
+  link: WarmLinkFactory,
+  options: {
+    /** Whether a step may run now (checked when idle); otherwise it is put off QUIET_MS. */
+    readonly quiet?: () => boolean
+    readonly pace?: 'idle' | 'now'
+    /** Called once, when the warm-up ends, is cancelled, or does not run at all. */
+    readonly onEnd?: () => void
+  } = {},
 ): () => void {
-  if (done) return () => {}
+  const { quiet = () => true, pace = 'idle', onEnd = () => {} } = options
+  if (done) {
+    onEnd()
+    return () => {}
+  }
   const idle = globalThis.requestIdleCallback as typeof requestIdleCallback | undefined
   const cancelIdle = globalThis.cancelIdleCallback as typeof cancelIdleCallback | undefined
   // Without requestIdleCallback (Safari), only the warm-up that does not wait for idle runs.
   const canIdle = typeof idle === 'function' && typeof cancelIdle === 'function'
-  if (pace === 'idle' && !canIdle) return () => {}
+  if (pace === 'idle' && !canIdle) {
+    onEnd()
+    return () => {}
+  }
   done = true
   const scratch = new Scratch(user, link)
   let next = 0
@@ -220,6 +198,7 @@ export function scheduleWarmUp(
     if (canIdle) cancelIdle(idleHandle)
     clearTimeout(timer)
     scratch.dispose()
+    onEnd()
   }
   // Past the timeout the browser runs a step even when busy (a page that is never idle still
   // gets it); a document that is changing (a peer's transfer, someone typing) waits for a pause.
@@ -269,7 +248,7 @@ export function scheduleWarmUp(
  */
 export async function warmUp(
   user: PeerIdentity,
-  link: WarmLinkFactory = directLink,
+  link: WarmLinkFactory,
 ): Promise<{ text: string; peer: string } | null> {
   const scratch = new Scratch(user, link)
   try {

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import type { Editor } from '@tiptap/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Awareness } from 'y-protocols/awareness'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { bodyOf } from '../../../src/doc/model'
 import { FIRST_ENTRY_MARK } from '../../../src/sync/gate/gate'
@@ -9,7 +9,12 @@ import { gateLink } from '../../../src/sync/gate/warm-up'
 import { isEmptyDocument } from '../../../src/editor/chunks'
 import { createEditor } from '../../../src/editor/create-editor'
 import type * as WarmUpModule from '../../../src/editor/warm-up'
-import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/warm-up'
+import {
+  WARM_UP_MEASURE,
+  scheduleWarmUp,
+  warmUp,
+  type WarmLinkFactory,
+} from '../../../src/editor/warm-up'
 
 // The idle warm-up (src/editor/warm-up.ts, rule BIND-8). What it buys (the first keystrokes after
 // opening run warm code) is measured in Chromium by bench/scale.ts; these tests hold what must not
@@ -18,6 +23,37 @@ import { WARM_UP_MEASURE, scheduleWarmUp, warmUp } from '../../../src/editor/war
 
 const user = { name: 'me', color: '#336699' }
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
+
+/**
+ * A link for the editor's paths alone (logic only): Yjs updates and awareness passed straight
+ * across, synchronously. The app's link goes through two real gates (`gateLink`).
+ */
+const directLink: WarmLinkFactory = (local, remote) => {
+  const toRemote = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== directLink) Y.applyUpdate(remote.doc, update, directLink)
+  }
+  const toLocal = (update: Uint8Array, origin: unknown): void => {
+    if (origin !== directLink) Y.applyUpdate(local.doc, update, directLink)
+  }
+  const presence = (): void =>
+    applyAwarenessUpdate(
+      local.awareness,
+      encodeAwarenessUpdate(remote.awareness, [remote.doc.clientID]),
+      directLink,
+    )
+  Y.applyUpdate(remote.doc, Y.encodeStateAsUpdate(local.doc), directLink)
+  local.doc.on('update', toRemote)
+  remote.doc.on('update', toLocal)
+  remote.awareness.on('update', presence)
+  return {
+    settle: () => Promise.resolve(),
+    close: () => {
+      local.doc.off('update', toRemote)
+      remote.doc.off('update', toLocal)
+      remote.awareness.off('update', presence)
+    },
+  }
+}
 
 /** An editor on a new document, in an element not in the page. */
 function detachedEditor(): Editor {
@@ -54,7 +90,7 @@ describe('editor warm-up (BIND-8)', () => {
   const blocks = (text: string): string[] => text.split('|').filter((block) => block !== '')
 
   it('BIND-8: types and receives a peer’s characters through the editor’s own paths', async () => {
-    const result = await warmUp(user)
+    const result = await warmUp(user, directLink)
     expect(blocks(result?.text ?? '')).toEqual(EXPECTED)
     expect(result?.peer).toContain('xyzwd')
     expect(result?.peer).toContain('Title')
@@ -105,30 +141,40 @@ describe('editor warm-up (BIND-8)', () => {
   it('BIND-8: runs once per page, one step per idle period, and a cancel stops it', async () => {
     // A browser without requestIdleCallback: nothing is scheduled, and that does not count as done.
     vi.stubGlobal('requestIdleCallback', undefined)
-    scheduleWarmUp(user)()
+    scheduleWarmUp(user, directLink)()
     const queued: (() => void)[] = []
     const cancelled: number[] = []
     vi.stubGlobal('requestIdleCallback', (callback: () => void) => queued.push(callback))
     vi.stubGlobal('cancelIdleCallback', (handle: number) => cancelled.push(handle))
     const measures = (): number => performance.getEntriesByName(WARM_UP_MEASURE).length
 
-    const cancel = scheduleWarmUp(user)
+    let ended = 0
+    const onEnd = (): void => {
+      ended += 1
+    }
+    const cancel = scheduleWarmUp(user, directLink, { onEnd })
     expect(queued).toHaveLength(1)
     queued[0]?.() // the first step: the scratch editor is made
     await tick()
     expect(queued).toHaveLength(2)
+    expect(ended).toBe(0)
     cancel()
     expect(cancelled).toEqual([2])
     expect(measures()).toBe(0)
-    // Once per page: a second document opened in the same page schedules nothing.
-    scheduleWarmUp(user)
+    expect(ended).toBe(1)
+    cancel()
+    expect(ended).toBe(1)
+    // Once per page: a second document opened in the same page schedules nothing (and its
+    // caller hears at once that there is nothing to wait for).
+    scheduleWarmUp(user, directLink, { onEnd })
     expect(queued).toHaveLength(2)
+    expect(ended).toBe(2)
   })
 
   it('BIND-8: a warm-up left to finish runs every step and records how long it took', async () => {
     const { fresh, queued } = await freshModule()
     const before = performance.getEntriesByName(fresh.WARM_UP_MEASURE).length
-    fresh.scheduleWarmUp(user)
+    fresh.scheduleWarmUp(user, directLink)
     for (let i = 0; i < 20 && queued.length > i; i++) {
       queued[i]?.()
       await tick()
@@ -145,7 +191,7 @@ describe('editor warm-up (BIND-8)', () => {
     const { fresh, queued } = await freshModule()
     const editor = detachedEditor()
     editor.commands.insertContent('<p>stored</p>')
-    const stop = fresh.warmUpFor(editor, user)
+    const stop = fresh.warmUpFor(editor, user, directLink)
     expect(queued).toHaveLength(1)
     editor.commands.insertContent('<p>typed</p>')
     // Idle, but the document changed just now: the step is put off, not run.
