@@ -14,6 +14,9 @@
 //   between keystrokes; the caret is put there and shown (two frames) before the first key.
 //   Then KEYSTROKES more ("then"): the first keystrokes after opening pay for compiling the
 //   code they run, and the verdict is on those first ones. Floor: the same in the plain editor.
+//   Then STRETCH more, past the store's compaction, watching for the page's longest task (what
+//   a keystroke may wait for, which the per-keystroke timing does not see); then A reloads and
+//   B5's open is timed once more on the store as all that typing left it.
 // - Memory: the JS heap of A's page (after a forced GC) with the document open, and of the floor
 //   page with the plain editor open; both pages hold the app shell.
 // - B3-like: B opens the link with nothing stored; in its page, navigation start to the first
@@ -28,7 +31,8 @@ import { peersShown, typeAndWatch } from './b4-latency'
 import { firstScreenAt, openedAt, probeOpen } from './b5-open'
 import { WARM_UP_MEASURE } from '../src/editor/warm-up'
 import { FIRST_ENTRY_MARK } from '../src/sync/gate/gate'
-import { editorText, startApp, type AppRig } from './lib/app'
+import { COMPACT_AFTER_ROWS } from '../src/sync/idb-store'
+import { editorText, startApp, waitSaved, type AppRig } from './lib/app'
 import { openCheckpoint } from './lib/open-at'
 import { installFloor } from './lib/page-floor'
 import { isMain, median, ms, percentile, runAlone, type Figure, type Row } from './lib/report'
@@ -39,6 +43,8 @@ import { waitFor } from '../test/helpers/wait-for'
 export const OPENS = 3
 export const KEYSTROKES = 60
 export const REMOTE_EDITS = 40
+/** Keystrokes of B2's stretch: past the store's compaction (every 200 rows, SAVE-2). */
+export const STRETCH = COMPACT_AFTER_ROWS + 20
 
 /** Peers in the second B4 run, at the largest size only (issue 12: B4 with 8 peers at x20). */
 export function crowd(): number {
@@ -136,6 +142,39 @@ async function typeAtEnd(page: Page, selector: string, n: number): Promise<numbe
   return (await typeTimed(page, selector, n)).total
 }
 
+/**
+ * Types `n` characters at the end of the editor under `selector`, one per macrotask, watching
+ * the page's main thread: the longest task while typing (a keystroke waits for the task before
+ * it, which B2's per-keystroke timing does not see), 0 when none took 50 ms (the Long Tasks
+ * API's threshold).
+ */
+async function longestTaskTyping(page: Page, selector: string, n: number): Promise<number> {
+  return page.evaluate(
+    async ({ selector, n }) => {
+      interface Ed {
+        view: { state: { tr: { insertText(t: string): unknown } }; dispatch(tr: unknown): void }
+      }
+      const editor = (document.querySelector(selector) as unknown as { editor?: Ed }).editor
+      if (!editor) throw new Error(`no editor at ${selector}`)
+      let longest = 0
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration)
+      })
+      observer.observe({ type: 'longtask' })
+      for (let i = 0; i < n; i++) {
+        editor.view.dispatch(editor.view.state.tr.insertText('x'))
+        await new Promise((resolve) => setTimeout(resolve, 0))
+      }
+      // What the last keystrokes set off (a compaction's IndexedDB round trips) ends meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      for (const entry of observer.takeRecords()) longest = Math.max(longest, entry.duration)
+      observer.disconnect()
+      return longest
+    },
+    { selector, n },
+  )
+}
+
 /** The page's JS heap after a forced garbage collection, in MB. */
 async function heapMb(page: Page): Promise<number> {
   const cdp = await page.context().newCDPSession(page)
@@ -207,6 +246,10 @@ interface AppFigures {
   warmUpDone: number
   /** The next KEYSTROKES, after the first ones. */
   keystrokesThen: number[]
+  /** The longest main-thread task while typing STRETCH more (0: none of 50 ms or more). */
+  longestTask: number
+  /** Open (first screen) of the store as all that typing left it. */
+  reopen: number
   heap: number
   joinMs: number
   /** B's page, from navigation start: editable with the first screen, and with everything. */
@@ -264,10 +307,18 @@ async function app(rig: AppRig, doc: ScaledDoc, peers: number | null): Promise<A
   const warmUpDone = await warmedUp(a)
   const keystrokes = await typeAtEnd(a, '[data-testid=editor]', KEYSTROKES)
   const keystrokesThen = await typeAtEnd(a, '[data-testid=editor]', KEYSTROKES)
+  const longestTask = await longestTaskTyping(a, '[data-testid=editor]', STRETCH)
+  // Saved rows are what a person's next open reads (B5 above opened one stored row).
+  await waitSaved(a)
+  await a.reload()
+  const reopen = await firstScreenAt(a)
+  // Its warm-up done before B joins, as when A first opened it.
+  await a.waitForFunction((name) => performance.getEntriesByName(name).length > 0, WARM_UP_MEASURE)
   const heap = await heapMb(a)
-  const expected = doc.text + 'x'.repeat(2 * KEYSTROKES)
+  const typed = 2 * KEYSTROKES + STRETCH
+  const expected = doc.text + 'x'.repeat(typed)
   const b = await rig.person()
-  await b.context.addInitScript(probeOpen, doc.size + 2 * KEYSTROKES)
+  await b.context.addInitScript(probeOpen, doc.size + typed)
   const started = Date.now()
   await b.page.goto(link)
   await waitFor('B shows the whole document', async () => (await editorText(b.page)) === expected, {
@@ -295,6 +346,8 @@ async function app(rig: AppRig, doc: ScaledDoc, peers: number | null): Promise<A
     keystrokes,
     warmUpDone,
     keystrokesThen,
+    longestTask,
+    reopen,
     heap,
     joinMs,
     joinFirstScreen,
@@ -353,7 +406,7 @@ export async function scale(): Promise<Figure> {
         {
           id: 'B2',
           what: `keystroke at the end, ${label}`,
-          value: `${pq(m.keystrokes)}; then ${pq(m.keystrokesThen)} (warm-up done ${ms(m.warmUpDone, 0)} after the open)`,
+          value: `${pq(m.keystrokes)}; then ${pq(m.keystrokesThen)} (warm-up done ${ms(m.warmUpDone, 0)} after the open); longest task while typing ${STRETCH} more ${m.longestTask === 0 ? 'under 50 ms' : ms(m.longestTask, 0)}`,
           baseline: `${pq(f.keystrokes)} plain Tiptap`,
           ratio: percentile(m.keystrokes, 50) / percentile(f.keystrokes, 50),
           target: 'p99 ≤ 16 ms',
@@ -384,7 +437,7 @@ export async function scale(): Promise<Figure> {
         {
           id: 'B5',
           what: `open from IndexedDB until editable (first screen shown; whole document after), ${label}`,
-          value: `${ms(firstScreen, 0)} median (whole ${ms(open, 0)})`,
+          value: `${ms(firstScreen, 0)} median (whole ${ms(open, 0)}); after ${2 * KEYSTROKES + STRETCH} keystrokes saved, ${ms(m.reopen, 0)}`,
           baseline: `${ms(f.open, 0)} plain Tiptap, whole`,
           ratio: firstScreen / f.open,
           target: '≤ 1 s',

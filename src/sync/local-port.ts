@@ -29,7 +29,11 @@ export interface WriterHooks {
 export interface DocWriter {
   /** Queues an update; returns its sequence number (from 1). Updates of one task are one row. */
   write(update: Uint8Array): number
-  /** Rewrites every row as one; rows others wrote meanwhile are read in first (SAVE-4). */
+  /**
+   * Folds the rows written since the document's state was last written whole (at the open) into
+   * one, at the cost of those rows, not of the document (SAVE-2); rows others wrote meanwhile are
+   * folded and read in too (SAVE-4).
+   */
   compact(): Promise<void>
   /** Commits what is queued, then writes nothing more. */
   close(): void
@@ -42,7 +46,10 @@ export interface DocStore {
    * claim records the tag, and a later one with another tag is refused.
    */
   claim(tag: string): Promise<'claimed' | 'mismatch'>
-  /** Reads every row into `doc` (as `origin`) and rewrites them as one, atomically (SAVE-2..4). */
+  /**
+   * Reads every row into `doc` (as `origin`); rewrites them as one, atomically, once the rows
+   * after the first hold half as many bytes as it, or one did not parse (SAVE-2..4).
+   */
   loadAndCompact(doc: Y.Doc, origin: unknown): Promise<LoadReport>
   /** Reads every row that parses into `doc` (as `origin`), writing nothing. */
   read(doc: Y.Doc, origin: unknown): Promise<LoadReport>

@@ -5,6 +5,8 @@ import {
   claimStore,
   COMPACT_AFTER_ROWS,
   deleteStore,
+  foldRecentRows,
+  LARGE_ROW_BYTES,
   loadAndCompact,
   openStore,
   UpdateWriter,
@@ -24,6 +26,22 @@ async function rowCount(db: IDBDatabase): Promise<number> {
     const request = db.transaction(['updates'], 'readonly').objectStore('updates').count()
     request.onsuccess = () => resolve(request.result)
     request.onerror = () => reject(request.error ?? new Error('count failed'))
+  })
+}
+
+async function allKeys(db: IDBDatabase): Promise<IDBValidKey[]> {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction(['updates'], 'readonly').objectStore('updates').getAllKeys()
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('keys failed'))
+  })
+}
+
+async function rowAt(db: IDBDatabase, key: IDBValidKey): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction(['updates'], 'readonly').objectStore('updates').get(key)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('get failed'))
   })
 }
 
@@ -120,7 +138,69 @@ describe('IndexedDB document store', () => {
     await deleteStore(name)
   })
 
-  it('[SAVE-4] compaction reads in rows another tab wrote, so sharing a store loses nothing', async () => {
+  it("[SAVE-2] the writer's fold never reads a large row, and merges only the rows after the last one", async () => {
+    const name = freshName()
+    const db = await openStore(name)
+    const source = new Y.Doc()
+    const updates: Uint8Array[] = []
+    source.on('update', (update: Uint8Array) => updates.push(update))
+    const text = source.getText('t')
+    text.insert(0, 'x'.repeat(LARGE_ROW_BYTES))
+    text.insert(0, 'a')
+    text.insert(0, 'y'.repeat(LARGE_ROW_BYTES))
+    for (const letter of ['b', 'c', 'd']) text.insert(0, letter)
+    const [state, small, paste, ...recent] = updates as [Uint8Array, ...Uint8Array[]]
+    for (const row of [state, small, paste, ...recent]) await putRaw(db, row)
+    const keysBefore = await allKeys(db)
+    const doc = new Y.Doc()
+    expect(await foldRecentRows(db, doc, {})).toEqual({ folded: 3, corrupt: 0 })
+    const keysAfter = await allKeys(db)
+    // The state, the small row before the paste, and the paste, untouched; then the fold.
+    expect(keysAfter.slice(0, 3)).toEqual(keysBefore.slice(0, 3))
+    expect(keysAfter).toHaveLength(4)
+    expect(await rowAt(db, keysAfter[2] as IDBValidKey)).toEqual(paste)
+    // The fold was applied to the document: what it held, no more (the large rows were not read).
+    expect(doc.getText('t').length).toBe(0)
+    Y.applyUpdate(doc, state)
+    Y.applyUpdate(doc, small as Uint8Array)
+    Y.applyUpdate(doc, paste as Uint8Array)
+    expect(doc.getText('t').toString()).toBe(text.toString())
+    // Nothing left to fold: a second call changes nothing.
+    expect(await foldRecentRows(db, new Y.Doc(), {})).toEqual({ folded: 0, corrupt: 0 })
+    const reopened = new Y.Doc()
+    await loadAndCompact(db, reopened, {})
+    expect(reopened.getText('t').toString()).toBe(text.toString())
+    db.close()
+    await deleteStore(name)
+  })
+
+  it("[SAVE-3] a recent row that does not parse is set aside by the writer's fold; the rest is folded", async () => {
+    const name = freshName()
+    const db = await openStore(name)
+    const source = new Y.Doc()
+    const updates: Uint8Array[] = []
+    source.on('update', (update: Uint8Array) => updates.push(update))
+    for (const letter of ['a', 'b', 'c']) source.getText('t').insert(0, letter)
+    await putRaw(db, updates[0])
+    await putRaw(db, updates[1])
+    await putRaw(db, new Uint8Array([255, 255, 255, 1, 2, 3]))
+    await putRaw(db, updates[2])
+    const doc = new Y.Doc()
+    expect(await foldRecentRows(db, doc, {})).toEqual({ folded: 3, corrupt: 1 })
+    expect(await rowCount(db)).toBe(2)
+    const quarantined = await new Promise<IDBValidKey[]>((resolve) => {
+      const request = db.transaction(['custom']).objectStore('custom').getAllKeys()
+      request.onsuccess = () => resolve(request.result)
+    })
+    expect(quarantined).toHaveLength(1)
+    const reopened = new Y.Doc()
+    await loadAndCompact(db, reopened, {})
+    expect(reopened.getText('t').toString()).toBe('cba')
+    db.close()
+    await deleteStore(name)
+  })
+
+  it('[SAVE-4] compaction folds and reads in rows another tab wrote, so sharing a store loses nothing', async () => {
     const name = freshName()
     const dbA = await openStore(name)
     const dbB = await openStore(name)
@@ -131,13 +211,15 @@ describe('IndexedDB document store', () => {
     const { writer: writerA } = writerFor(dbA, docA, durableA)
     writerFor(dbB, docB, durableB)
     docA.getText('t').insert(0, 'from A ')
+    await vi.waitFor(() => expect(durableA, 'A durable').toEqual([1]), WAIT)
     docB.getText('t').insert(0, 'from B ')
-    await vi.waitFor(() => {
-      expect(durableA, 'A durable').not.toEqual([])
-      expect(durableB, 'B durable').not.toEqual([])
-    }, WAIT)
+    await vi.waitFor(() => expect(durableB, 'B durable').toEqual([1]), WAIT)
+    docA.getText('t').insert(0, 'again ')
+    await vi.waitFor(() => expect(durableA, 'A durable').toEqual([1, 2]), WAIT)
     await writerA.compact()
-    expect(await rowCount(dbA)).toBe(1)
+    // A's first row stays (SAVE-2); B's row and A's second are folded into one, and read in.
+    expect(await rowCount(dbA)).toBe(2)
+    expect(docA.getText('t').toString()).toContain('from B')
     const fresh = new Y.Doc()
     const db = await openStore(name)
     await loadAndCompact(db, fresh, {})
