@@ -58,6 +58,16 @@ function attach(store: DocStore, doc: Y.Doc) {
   }
 }
 
+/** Text of about 96 KB: its state is a row the writer's compaction leaves alone (SAVE-2). */
+const BOOK = 'lorem ipsum '.repeat(8000)
+
+/** Store `name`, opened, holding BOOK as its one row. */
+async function storeWithBook(storage: DocStorage, name: string): Promise<DocStore> {
+  const store = await storage.open(name)
+  await store.append(updateOf(BOOK))
+  return store
+}
+
 async function loadInto(storage: DocStorage, name: string): Promise<[Y.Doc, number, number]> {
   const store = await storage.open(name)
   const doc = new Y.Doc()
@@ -143,9 +153,7 @@ export const docStoreCases: readonly DocStoreCase[] = [
       // Issue 12: rewriting a book's whole state every 200 keystrokes stalled typing; a fold
       // costs what the recent rows hold.
       const name = fresh()
-      const book = 'lorem ipsum '.repeat(8000)
-      const store = await storage.open(name)
-      await store.append(updateOf(book))
+      const store = await storeWithBook(storage, name)
       const doc = new Y.Doc()
       await store.loadAndCompact(doc, null)
       const { writer, durable, failures } = attach(store, doc)
@@ -159,7 +167,7 @@ export const docStoreCases: readonly DocStoreCase[] = [
       same(failures, [], 'failures')
       store.close()
       const [copy, , rows] = await loadInto(storage, name)
-      same(textOf(copy), `43210${book}`, 'text reloaded')
+      same(textOf(copy), `43210${BOOK}`, 'text reloaded')
       same(rows, 2, 'rows after reopening: five edits are not worth rewriting a book for')
     },
   },
@@ -168,9 +176,7 @@ export const docStoreCases: readonly DocStoreCase[] = [
       '[SAVE-2] an open rewrites the rows as one once those after the first hold half as many bytes, not before',
     async run(storage, fresh) {
       const name = fresh()
-      const book = 'lorem ipsum '.repeat(8000)
-      const store = await storage.open(name)
-      await store.append(updateOf(book))
+      const store = await storeWithBook(storage, name)
       await store.append(updateOf('a few edits '))
       store.close()
       const [some, , rowsAfterSome] = await loadInto(storage, name)

@@ -29,9 +29,10 @@ async function rowCount(db: IDBDatabase): Promise<number> {
   })
 }
 
-async function allKeys(db: IDBDatabase): Promise<IDBValidKey[]> {
+/** The keys of one object store of `db`: 'updates' (the rows) or 'custom'. */
+async function keysOf(db: IDBDatabase, store: 'updates' | 'custom'): Promise<IDBValidKey[]> {
   return new Promise((resolve, reject) => {
-    const request = db.transaction(['updates'], 'readonly').objectStore('updates').getAllKeys()
+    const request = db.transaction([store], 'readonly').objectStore(store).getAllKeys()
     request.onsuccess = () => resolve(request.result)
     request.onerror = () => reject(request.error ?? new Error('keys failed'))
   })
@@ -126,10 +127,7 @@ describe('IndexedDB document store', () => {
     expect(doc.getText('t').toString()).toBe('kept text')
     expect(await rowCount(db)).toBe(1)
     // Nothing is lost: the bad rows are kept aside in the custom store.
-    const quarantined = await new Promise<IDBValidKey[]>((resolve) => {
-      const request = db.transaction(['custom']).objectStore('custom').getAllKeys()
-      request.onsuccess = () => resolve(request.result)
-    })
+    const quarantined = await keysOf(db, 'custom')
     expect(quarantined).toHaveLength(2)
     expect(
       quarantined.every((key) => typeof key === 'string' && key.startsWith('quarantine:')),
@@ -151,10 +149,10 @@ describe('IndexedDB document store', () => {
     for (const letter of ['b', 'c', 'd']) text.insert(0, letter)
     const [state, small, paste, ...recent] = updates as [Uint8Array, ...Uint8Array[]]
     for (const row of [state, small, paste, ...recent]) await putRaw(db, row)
-    const keysBefore = await allKeys(db)
+    const keysBefore = await keysOf(db, 'updates')
     const doc = new Y.Doc()
     expect(await foldRecentRows(db, doc, {})).toEqual({ folded: 3, corrupt: 0 })
-    const keysAfter = await allKeys(db)
+    const keysAfter = await keysOf(db, 'updates')
     // The state, the small row before the paste, and the paste, untouched; then the fold.
     expect(keysAfter.slice(0, 3)).toEqual(keysBefore.slice(0, 3))
     expect(keysAfter).toHaveLength(4)
@@ -188,10 +186,7 @@ describe('IndexedDB document store', () => {
     const doc = new Y.Doc()
     expect(await foldRecentRows(db, doc, {})).toEqual({ folded: 3, corrupt: 1 })
     expect(await rowCount(db)).toBe(2)
-    const quarantined = await new Promise<IDBValidKey[]>((resolve) => {
-      const request = db.transaction(['custom']).objectStore('custom').getAllKeys()
-      request.onsuccess = () => resolve(request.result)
-    })
+    const quarantined = await keysOf(db, 'custom')
     expect(quarantined).toHaveLength(1)
     const reopened = new Y.Doc()
     await loadAndCompact(db, reopened, {})
