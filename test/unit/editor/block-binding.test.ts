@@ -229,6 +229,39 @@ describe('block binding: remote changes', () => {
     expect(b.editor.state.selection.anchor).toBe(caret + moved.nodeSize)
   })
 
+  it('[AWARE-1] a remote change publishes the local caret again only when it moved the caret', () => {
+    const a = seeded(0)
+    writeBody(a, schema, readBody(a, schema).type.create(null, [p('hello'), p('world')]))
+    const b = peer(2)
+    sync(a, b.doc)
+    // Carets are published while the editor has the focus, which jsdom gives no contenteditable.
+    b.editor.view.hasFocus = () => true
+    const caret = toPm(b.editor.state.doc, 'hello'.length + 2 + 'wor'.length + 1)
+    b.editor.view.dispatch(
+      b.editor.state.tr.setSelection(TextSelection.create(b.editor.state.doc, caret)),
+    )
+    const published: unknown[] = []
+    b.awareness.on('update', ({ added, updated }: { added: number[]; updated: number[] }) => {
+      if ([...added, ...updated].includes(b.doc.clientID))
+        published.push(b.awareness.getLocalState()?.['cursor'])
+    })
+    // A types before B's caret: B's caret stays between "wor" and "ld", where its relative
+    // position says, and nothing is signed and sent again (PRESENCE-1: two signatures each).
+    let body = readBody(a, schema)
+    writeBody(a, schema, new Transform(body).insert(1 + 'hello'.length, schema.text('!!')).doc)
+    sync(a, b.doc)
+    expect(shown(b.editor).child(0).textContent).toBe('hello!!')
+    expect(b.editor.state.selection.anchor).toBe(caret + 2)
+    expect(published).toEqual([])
+    // A deletes the text around B's caret: the caret moves, and is published.
+    body = readBody(a, schema)
+    const start = body.child(0).nodeSize + 1
+    writeBody(a, schema, new Transform(body).delete(start, start + 'world'.length).doc)
+    sync(a, b.doc)
+    expect(shown(b.editor).child(1).textContent).toBe('')
+    expect(published).toHaveLength(1)
+  })
+
   it('[BIND-5] a new peer’s caret starts at the top of the document it receives, not in its first empty paragraph', () => {
     const a = seeded(0)
     writeBody(
