@@ -30,9 +30,9 @@ export interface DocWriter {
   /** Queues an update; returns its sequence number (from 1). Updates of one task are one row. */
   write(update: Uint8Array): number
   /**
-   * Folds the rows written since the document's state was last written whole (at the open) into
-   * one, at the cost of those rows, not of the document (SAVE-2); rows others wrote meanwhile are
-   * folded and read in too (SAVE-4).
+   * Folds the recent rows into one at the cost of those rows, not of the document: the first row
+   * (the state an open wrote) and large ones stay as they are (SAVE-2); rows others wrote
+   * meanwhile are folded and read in too (SAVE-4).
    */
   compact(): Promise<void>
   /** Commits what is queued, then writes nothing more. */
