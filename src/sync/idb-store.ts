@@ -12,9 +12,9 @@ export type { LoadReport } from './local-port'
 // - it leaves its write transactions to auto-commit, and Chromium drops them when a tab closes
 //   right after typing (measured here: 3 of 10 closes lost text); here every write calls
 //   `commit()` in the same task as the keystroke;
-// - it adds a full copy of the state on every open (its issue #31); here an open writes nothing
-//   but a compaction of all rows into one, atomically, and only once they have grown by half
-//   (SAVE-2), so reopening never grows the store;
+// - it adds a full copy of the state on every open (its issue #31); here an open compacts
+//   atomically, all rows into one once they have grown by half, else the small recent ones
+//   into one (SAVE-2), so reopening never grows the store;
 // - one corrupt row makes its load throw and the document never opens; here a row that does not
 //   parse is moved aside (kept, never deleted) and the rest loads.
 // `indexedDbStorage` is this engine behind the local storage port (local-port.ts); the functions
@@ -68,7 +68,8 @@ function asBytes(value: unknown): Uint8Array | null {
 /**
  * Reads every row into `doc` (origin `origin`) and, when it is worth it, rewrites them as one
  * row, in one readwrite transaction so that no other tab's write can fall between the read and
- * the delete. Rows that do not parse go to the `custom` store under `quarantine:<key>`.
+ * the delete; otherwise folds the small rows after the first, as the writer does. Rows that do
+ * not parse go to the `custom` store under `quarantine:<key>`.
  *
  * Worth it (SAVE-2): the rows after the first hold at least half as many bytes as the first (the
  * state the last rewrite wrote), or one did not parse. A rewrite costs the whole document
@@ -114,6 +115,16 @@ export async function loadAndCompact(
     await idb.rtop(updates.add(state))
     await idb.del(updates, idb.createIDBKeyRangeUpperBound(lastKey, false))
     bytes = state.byteLength
+  } else {
+    // Not worth a rewrite, but many short sessions leave many small rows: they are folded, as
+    // the writer does (already read and applied; all of them parse, or this was a rewrite).
+    const recent = recentOf(rows.slice(1))
+    if (recent.length > 1) {
+      const merged = Y.mergeUpdates(recent.map(({ v }) => asBytes(v) as Uint8Array))
+      await replaceRows(updates, recent, merged)
+      bytes +=
+        merged.byteLength - recent.reduce((sum, { v }) => sum + (asBytes(v)?.byteLength ?? 0), 0)
+    }
   }
   return { rows: rows.length, corrupt, bytes }
 }
@@ -206,12 +217,9 @@ export async function foldRecentRows(
   const first: unknown = await idb.getFirstKey(updates)
   if (first === undefined || first === null) return { folded: 0, corrupt: 0 }
   // The first row is usually the whole document: never read, let alone parsed.
-  const rows = await idb.getAllKeysValues(updates, idb.createIDBKeyRangeLowerBound(first, true))
-  let from = 0
-  rows.forEach(({ v }, index) => {
-    if ((asBytes(v)?.byteLength ?? 0) >= LARGE_ROW_BYTES) from = index + 1
-  })
-  const recent = rows.slice(from)
+  const recent = recentOf(
+    await idb.getAllKeysValues(updates, idb.createIDBKeyRangeLowerBound(first, true)),
+  )
   if (recent.length < 2) return { folded: 0, corrupt: 0 }
   const valid: Uint8Array[] = []
   let corrupt = 0
@@ -223,15 +231,36 @@ export async function foldRecentRows(
       void idb.put(custom, v as never, `${QUARANTINE_PREFIX}${JSON.stringify(k)}`)
     }
   }
-  if (valid.length > 0) {
-    const merged = Y.mergeUpdates(valid)
-    Y.applyUpdate(doc, merged, origin)
-    await idb.rtop(updates.add(merged))
-  }
-  const low = (recent[0] as { k: unknown }).k as IDBValidKey
-  const high = (recent[recent.length - 1] as { k: unknown }).k as IDBValidKey
-  await idb.del(updates, idb.createIDBKeyRangeBound(low, high, false, false))
+  const merged = valid.length > 0 ? Y.mergeUpdates(valid) : null
+  if (merged !== null) Y.applyUpdate(doc, merged, origin)
+  await replaceRows(updates, recent, merged)
   return { folded: recent.length, corrupt }
+}
+
+interface Row {
+  readonly k: unknown
+  readonly v: unknown
+}
+
+/** Of the rows after the first, those after the last large one: what a fold merges. */
+function recentOf<T extends Row>(afterFirst: readonly T[]): T[] {
+  let from = 0
+  afterFirst.forEach(({ v }, index) => {
+    if ((asBytes(v)?.byteLength ?? 0) >= LARGE_ROW_BYTES) from = index + 1
+  })
+  return afterFirst.slice(from)
+}
+
+/** Replaces `rows` (consecutive keys, in order) by `merged`, or by nothing. */
+async function replaceRows(
+  updates: IDBObjectStore,
+  rows: readonly Row[],
+  merged: Uint8Array | null,
+): Promise<void> {
+  if (merged !== null) await idb.rtop(updates.add(merged))
+  const low = (rows[0] as Row).k as IDBValidKey
+  const high = (rows[rows.length - 1] as Row).k as IDBValidKey
+  await idb.del(updates, idb.createIDBKeyRangeBound(low, high, false, false))
 }
 
 function parses(update: Uint8Array): boolean {

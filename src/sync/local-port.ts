@@ -48,7 +48,8 @@ export interface DocStore {
   claim(tag: string): Promise<'claimed' | 'mismatch'>
   /**
    * Reads every row into `doc` (as `origin`); rewrites them as one, atomically, once the rows
-   * after the first hold half as many bytes as it, or one did not parse (SAVE-2..4).
+   * after the first hold half as many bytes as it, or one did not parse, and otherwise folds the
+   * small ones after the first (SAVE-2..4).
    */
   loadAndCompact(doc: Y.Doc, origin: unknown): Promise<LoadReport>
   /** Reads every row that parses into `doc` (as `origin`), writing nothing. */

@@ -173,21 +173,23 @@ export const docStoreCases: readonly DocStoreCase[] = [
   },
   {
     title:
-      '[SAVE-2] an open rewrites the rows as one once those after the first hold half as many bytes, not before',
+      '[SAVE-2] an open folds the rows of short sessions, and rewrites all as one once those after the first hold half as many bytes',
     async run(storage, fresh) {
       const name = fresh()
       const store = await storeWithBook(storage, name)
-      await store.append(updateOf('a few edits '))
+      for (const edit of ['a few edits ', 'a second session ', 'a third '])
+        await store.append(updateOf(edit))
       store.close()
       const [some, , rowsAfterSome] = await loadInto(storage, name)
-      same(rowsAfterSome, 2, 'rows after an open with a few edits')
-      check(textOf(some).includes('a few edits'), 'the edits read')
+      same(rowsAfterSome, 2, 'rows after an open with a few edits: the book and their fold')
+      for (const part of ['lorem ipsum', 'a few edits', 'a second session', 'a third'])
+        check(textOf(some).includes(part), `read "${part}"`)
       const again = await storage.open(name)
       await again.append(updateOf('dolor sit '.repeat(5000)))
       again.close()
       const [many, , rowsAfterMany] = await loadInto(storage, name)
       same(rowsAfterMany, 1, 'rows after an open with half a book of edits')
-      for (const part of ['lorem ipsum', 'a few edits', 'dolor sit'])
+      for (const part of ['lorem ipsum', 'a few edits', 'a third', 'dolor sit'])
         check(textOf(many).includes(part), `kept "${part}"`)
     },
   },
