@@ -118,13 +118,23 @@ export function renderDocument(
   // Versions are changes to the document: a reader makes none (VIEW-4).
   if (session.canEdit) {
     const autoVersions = new AutoVersions(session.doc, { nameOf })
-    // The last editor leaving saves one (rule VERSION-1); with others here, they will.
+    // The last editor leaving saves one (rule VERSION-1); with others here, they will. y-webrtc
+    // leaves its rooms on `beforeunload`, before `pagehide`, so who is here is read as the page
+    // starts to leave: a capturing listener on the window runs before y-webrtc's (without it,
+    // every editor leaving saved a version, and a document's first one copies all of it).
+    let leavingWith: ReturnType<typeof session.status.get> | null = null
+    const startLeaving = (): void => {
+      leavingWith = session.status.get()
+    }
     const leaveVersion = (): void => {
-      const status = session.status.get()
+      const status = leavingWith ?? session.status.get()
+      leavingWith = null
       if (!status.moved) autoVersions.leave(status.peers === 0 && status.relayed === 0)
     }
+    window.addEventListener('beforeunload', startLeaving, { capture: true })
     window.addEventListener('pagehide', leaveVersion)
     cleanups.push(() => {
+      window.removeEventListener('beforeunload', startLeaving, { capture: true })
       window.removeEventListener('pagehide', leaveVersion)
       leaveVersion()
       autoVersions.destroy()

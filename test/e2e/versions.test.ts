@@ -84,4 +84,28 @@ describe('versions', () => {
       .poll(() => b.byTestId('version').locator('.version-label').textContent())
       .toBe('Before review')
   })
+
+  it('[VERSION-1] an editor leaving while another is here saves no version; the last one leaving does', async () => {
+    const a = await e2e.newPeer('A')
+    const b = await e2e.newPeer('B')
+    const link = await a.createDocument()
+    await b.openDoc(link)
+    await a.typeInEditor('Typed by A.')
+    await b.waitForText('B has A’s text', (text) => text === 'Typed by A.')
+    // A leaves (a reload runs beforeunload, where y-webrtc leaves its rooms, then pagehide)
+    // while B is here: B will save one when it leaves, so A saves none.
+    await a.reload()
+    await a.waitForText('A reopened', (text) => text === 'Typed by A.')
+    await openHistory(a)
+    expect(await a.byTestId('version').count()).toBe(0)
+    // B goes; A, now the last editor here, edits and leaves: that saves the version.
+    await b.leave()
+    await a.waitForPeerCount(0)
+    await a.typeInEditor(' And more.')
+    await a.reload()
+    await a.waitForText('A reopened again', (text) => text === 'Typed by A. And more.')
+    await openHistory(a)
+    await expect.poll(() => a.byTestId('version').count()).toBe(1)
+    expect(await a.byTestId('version').getAttribute('data-kind')).toBe('auto')
+  })
 })
