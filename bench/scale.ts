@@ -144,36 +144,33 @@ async function typeAtEnd(page: Page, selector: string, n: number): Promise<numbe
 }
 
 /**
- * Types `n` characters at the end of the editor under `selector`, one per macrotask, watching
- * the page's main thread: the longest task while typing (a keystroke waits for the task before
- * it, which B2's per-keystroke timing does not see), 0 when none took 50 ms (the Long Tasks
- * API's threshold).
+ * `typeTimed` watching the page's main thread: the longest task while typing (a keystroke waits
+ * for the task before it, which the per-keystroke timing does not see), 0 when none took 50 ms
+ * (the Long Tasks API's threshold).
  */
 async function longestTaskTyping(page: Page, selector: string, n: number): Promise<number> {
-  return page.evaluate(
-    async ({ selector, n }) => {
-      interface Ed {
-        view: { state: { tr: { insertText(t: string): unknown } }; dispatch(tr: unknown): void }
-      }
-      const editor = (document.querySelector(selector) as unknown as { editor?: Ed }).editor
-      if (!editor) throw new Error(`no editor at ${selector}`)
-      let longest = 0
-      const observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration)
-      })
-      observer.observe({ type: 'longtask' })
-      for (let i = 0; i < n; i++) {
-        editor.view.dispatch(editor.view.state.tr.insertText('x'))
-        await new Promise((resolve) => setTimeout(resolve, 0))
-      }
-      // What the last keystrokes set off (a compaction's IndexedDB round trips) ends meanwhile.
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-      for (const entry of observer.takeRecords()) longest = Math.max(longest, entry.duration)
-      observer.disconnect()
-      return longest
-    },
-    { selector, n },
-  )
+  interface Watch {
+    __mpLongest: number
+    __mpLongTasks: PerformanceObserver
+  }
+  await page.evaluate(() => {
+    const g = globalThis as unknown as Watch
+    g.__mpLongest = 0
+    g.__mpLongTasks = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) g.__mpLongest = Math.max(g.__mpLongest, entry.duration)
+    })
+    g.__mpLongTasks.observe({ type: 'longtask' })
+  })
+  await typeTimed(page, selector, n)
+  return page.evaluate(async () => {
+    const g = globalThis as unknown as Watch
+    // What the last keystrokes set off (a compaction's IndexedDB round trips) ends meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    for (const entry of g.__mpLongTasks.takeRecords())
+      g.__mpLongest = Math.max(g.__mpLongest, entry.duration)
+    g.__mpLongTasks.disconnect()
+    return g.__mpLongest
+  })
 }
 
 /** The page's JS heap after a forced garbage collection, in MB. */

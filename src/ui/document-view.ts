@@ -11,6 +11,7 @@ import * as Y from 'yjs'
 import { accessHash, viewHashOf, type DocAccess } from '../share/access'
 import { documentHash, type DocAddress } from '../share/link'
 import type { DocumentSession } from '../sync/port'
+import type { SyncStatus } from '../sync/status'
 import { h } from './dom'
 import { renderExportMenu } from './export-menu'
 import { cleanName } from './identity'
@@ -122,7 +123,7 @@ export function renderDocument(
     // leaves its rooms on `beforeunload`, before `pagehide`, so who is here is read as the page
     // starts to leave: a capturing listener on the window runs before y-webrtc's (without it,
     // every editor leaving saved a version, and a document's first one copies all of it).
-    let leavingWith: ReturnType<typeof session.status.get> | null = null
+    let leavingWith: SyncStatus | null = null
     const startLeaving = (): void => {
       leavingWith = session.status.get()
     }

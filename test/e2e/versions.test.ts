@@ -14,13 +14,19 @@ async function openHistory(peer: Peer): Promise<void> {
   await peer.byTestId('history-panel').waitFor()
 }
 
-async function twoPeers(): Promise<[Peer, Peer]> {
+/** A and B on a new document, in which A typed `typed` and B sees it. */
+async function sharedDocument(typed: string): Promise<[Peer, Peer]> {
   const a = await e2e.newPeer('A')
   const b = await e2e.newPeer('B')
   const link = await a.createDocument()
   await b.openDoc(link)
-  await a.typeInEditor('Original text.')
-  await b.waitForText('B has the original', (text) => text === 'Original text.')
+  await a.typeInEditor(typed)
+  await b.waitForText('B has A’s text', (text) => text === typed)
+  return [a, b]
+}
+
+async function twoPeers(): Promise<[Peer, Peer]> {
+  const [a, b] = await sharedDocument('Original text.')
   await a.byTestId('save-version').click()
   await a.typeInEditor(' Later edit.')
   await b.waitForText('B has the later edit', (text) => text === 'Original text. Later edit.')
@@ -86,12 +92,7 @@ describe('versions', () => {
   })
 
   it('[VERSION-1] an editor leaving while another is here saves no version; the last one leaving does', async () => {
-    const a = await e2e.newPeer('A')
-    const b = await e2e.newPeer('B')
-    const link = await a.createDocument()
-    await b.openDoc(link)
-    await a.typeInEditor('Typed by A.')
-    await b.waitForText('B has A’s text', (text) => text === 'Typed by A.')
+    const [a, b] = await sharedDocument('Typed by A.')
     // A leaves (a reload runs beforeunload, where y-webrtc leaves its rooms, then pagehide)
     // while B is here: B will save one when it leaves, so A saves none.
     await a.reload()

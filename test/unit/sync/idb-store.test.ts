@@ -29,6 +29,15 @@ async function rowCount(db: IDBDatabase): Promise<number> {
   })
 }
 
+/** The update of each of `inserts`, each put at the start of a text; and the text in the end. */
+function updatesOf(inserts: readonly string[]): { updates: Uint8Array[]; text: string } {
+  const source = new Y.Doc()
+  const updates: Uint8Array[] = []
+  source.on('update', (update: Uint8Array) => updates.push(update))
+  for (const insert of inserts) source.getText('t').insert(0, insert)
+  return { updates, text: source.getText('t').toString() }
+}
+
 /** The keys of one object store of `db`: 'updates' (the rows) or 'custom'. */
 async function keysOf(db: IDBDatabase, store: 'updates' | 'custom'): Promise<IDBValidKey[]> {
   return new Promise((resolve, reject) => {
@@ -139,14 +148,8 @@ describe('IndexedDB document store', () => {
   it("[SAVE-2] the writer's fold never reads a large row, and merges only the rows after the last one", async () => {
     const name = freshName()
     const db = await openStore(name)
-    const source = new Y.Doc()
-    const updates: Uint8Array[] = []
-    source.on('update', (update: Uint8Array) => updates.push(update))
-    const text = source.getText('t')
-    text.insert(0, 'x'.repeat(LARGE_ROW_BYTES))
-    text.insert(0, 'a')
-    text.insert(0, 'y'.repeat(LARGE_ROW_BYTES))
-    for (const letter of ['b', 'c', 'd']) text.insert(0, letter)
+    const inserts = ['x'.repeat(LARGE_ROW_BYTES), 'a', 'y'.repeat(LARGE_ROW_BYTES), 'b', 'c', 'd']
+    const { updates, text } = updatesOf(inserts)
     const [state, small, paste, ...recent] = updates as [Uint8Array, ...Uint8Array[]]
     for (const row of [state, small, paste, ...recent]) await putRaw(db, row)
     const keysBefore = await keysOf(db, 'updates')
@@ -162,12 +165,12 @@ describe('IndexedDB document store', () => {
     Y.applyUpdate(doc, state)
     Y.applyUpdate(doc, small as Uint8Array)
     Y.applyUpdate(doc, paste as Uint8Array)
-    expect(doc.getText('t').toString()).toBe(text.toString())
+    expect(doc.getText('t').toString()).toBe(text)
     // Nothing left to fold: a second call changes nothing.
     expect(await foldRecentRows(db, new Y.Doc(), {})).toEqual({ folded: 0, corrupt: 0 })
     const reopened = new Y.Doc()
     await loadAndCompact(db, reopened, {})
-    expect(reopened.getText('t').toString()).toBe(text.toString())
+    expect(reopened.getText('t').toString()).toBe(text)
     db.close()
     await deleteStore(name)
   })
@@ -175,10 +178,7 @@ describe('IndexedDB document store', () => {
   it("[SAVE-3] a recent row that does not parse is set aside by the writer's fold; the rest is folded", async () => {
     const name = freshName()
     const db = await openStore(name)
-    const source = new Y.Doc()
-    const updates: Uint8Array[] = []
-    source.on('update', (update: Uint8Array) => updates.push(update))
-    for (const letter of ['a', 'b', 'c']) source.getText('t').insert(0, letter)
+    const { updates } = updatesOf(['a', 'b', 'c'])
     await putRaw(db, updates[0])
     await putRaw(db, updates[1])
     await putRaw(db, new Uint8Array([255, 255, 255, 1, 2, 3]))
