@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import { onDocChange } from '../doc/doc-changes'
+import { docUpdates } from '../doc/doc-updates'
 import { deriveRoomKeys } from '../share/derive'
 import type { DocId } from '../share/ids'
 import type { DocAddress } from '../share/link'
@@ -25,6 +26,8 @@ export class LocalStore {
   private changedEarly = false
   /** Stops the listener of changes before the load (and for good when storage is off). */
   private readonly stopEarly: () => void
+  /** Stops onUpdate (subscribed once the stored copy is in). */
+  private stopUpdates: (() => void) | null = null
   private written = 0
   private durable = 0
   private destroyed = false
@@ -90,7 +93,8 @@ export class LocalStore {
       },
     })
     this.stopEarly()
-    this.doc.on('update', this.onUpdate)
+    // Through the document's hub: a peer's change is stored as the bytes that brought it.
+    this.stopUpdates = docUpdates(this.doc).subscribe(this.onUpdate)
     // Rare (a peer was faster than IndexedDB): the whole state, which covers what came early.
     if (this.changedEarly) {
       this.written += 1
@@ -117,7 +121,7 @@ export class LocalStore {
 
   async destroy(): Promise<void> {
     this.stopEarly()
-    this.doc.off('update', this.onUpdate)
+    this.stopUpdates?.()
     this.writer?.close()
     this.destroyed = true
     await this.loaded

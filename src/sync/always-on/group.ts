@@ -1,5 +1,6 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
+import { docUpdates } from '../../doc/doc-updates'
 import type { DocKeys, ReadKeys } from '../../share/keys'
 import type { ReplicationAdapter } from '../port'
 import type { PinnedState, StatusModel } from '../status'
@@ -54,7 +55,8 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   private moved = false
   /** The presence this group made itself (no gate's given); destroyed with it. */
   private readonly ownPresence: Presence | null
-  private listening = false
+  /** Stops onUpdate, once listen() subscribed it. */
+  private stopListening: (() => void) | null = null
 
   constructor(
     private readonly doc: Y.Doc,
@@ -91,9 +93,7 @@ export class AlwaysOnGroup implements ReplicationAdapter {
    * ignore (nothing is uploaded before connect; the first exchange sends what a peer lacks).
    */
   listen(): void {
-    if (this.listening) return
-    this.listening = true
-    this.doc.on('update', this.onUpdate)
+    this.stopListening ??= docUpdates(this.doc).subscribe(this.onUpdate)
   }
 
   /** For tests and the bench: the replicators' states. */
@@ -134,7 +134,8 @@ export class AlwaysOnGroup implements ReplicationAdapter {
   }
 
   destroy(): Promise<void> {
-    this.doc.off('update', this.onUpdate)
+    this.stopListening?.()
+    this.stopListening = null
     for (const replicator of this.replicators) replicator.destroy()
     this.ownPresence?.leave()
     this.ownPresence?.destroy()

@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { docUpdates, type DocUpdates } from '../../doc/doc-updates'
 import type { PutRejection, ServerMessage, WelcomeMessage } from '../../protocol/always-on'
 import { entryId, NO_PARENT, sameBytes, type EntryKind } from '../../protocol/entry'
 import type { DocKeys, ReadKeys } from '../../share/keys'
@@ -93,6 +94,8 @@ export class StoreReplicator {
   private retryTimer: ReturnType<typeof setTimeout> | null = null
   private flushTimer: ReturnType<typeof setTimeout> | null = null
   private readonly link: StoreLink
+  /** Applies what arrives without encoding it again for the document's other listeners. */
+  private readonly updates: DocUpdates
   private readonly presence: PresenceRelay
   private readonly tombstones: TombstoneOutbox
   /** The peer refused a put as `moved` once without proof yet (see `rejected`). */
@@ -107,6 +110,7 @@ export class StoreReplicator {
 
   constructor(private readonly options: ReplicatorOptions) {
     this.writer = canWrite(options.keys) ? options.keys : null
+    this.updates = docUpdates(options.doc)
     this.link = new StoreLink(options.url, options.socket, {
       open: () => this.hello(),
       message: (message) => this.onMessage(message),
@@ -302,11 +306,12 @@ export class StoreReplicator {
     if (entry && payload) {
       try {
         if (entry.kind === 'snapshot' && payload.type === 'state-v2') {
-          Y.applyUpdateV2(this.options.doc, payload.update, this)
-          this.view.add(Y.convertUpdateFormatV2ToV1(payload.update))
+          const update = Y.convertUpdateFormatV2ToV1(payload.update)
+          this.updates.applyReceived(update, this)
+          this.view.add(update)
           this.adoptSnapshot(entry.id, entry.size, entry.covers)
         } else if (entry.kind === 'update' && payload.type === 'update-v1') {
-          Y.applyUpdate(this.options.doc, payload.update, this)
+          this.updates.applyReceived(payload.update, this)
           this.view.add(payload.update)
           this.sinceSnapshot.push({ seq, size: entry.size })
         } else {

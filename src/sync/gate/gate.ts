@@ -1,5 +1,4 @@
 import { toHexString } from 'lib0/buffer'
-import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { entryId, NO_PARENT } from '../../protocol/entry'
@@ -9,10 +8,20 @@ import { canDeflate, deflate, inflate } from './deflate'
 import type { OpenResult } from '../always-on/crypto'
 import { movedAtOf } from '../always-on/tombstone'
 import type { AsyncEd25519 } from './ed25519'
+import { docUpdates, hasPending, type DocUpdates } from '../../doc/doc-updates'
 import { EntryLog } from './entry-log'
 import { decodeGateMessage, encodeGateMessage, type GateMessage } from './messages'
 import { Presence } from './presence'
 import { openEntryAsync, sealEntryAsync } from './seal'
+import {
+  covered,
+  grownSpan,
+  raise,
+  stateVectorOf,
+  vectorBefore,
+  type Span,
+  type Vector,
+} from './span'
 
 // The gate between a document and its peers (rules GATE-1..6). Every change that crosses it is a
 // sealed entry signed with the document's write key, checked before it touches the document, by
@@ -68,54 +77,12 @@ const SEEN_LIMIT = 20_000
 
 interface LinkState {
   /** What the link has, as far as we know: its `want`, plus what we sent it and it sent us. */
-  readonly stateVector: Map<number, number>
+  readonly stateVector: Vector
   warned: boolean
-}
-
-/** Clock ranges per client, as Y.parseUpdateMeta gives them. */
-interface Span {
-  readonly from: Map<number, number>
-  readonly to: Map<number, number>
-}
-
-/**
- * What a peer holds once it has an update: its state vector moves up only where the update
- * continues what it had (`from` at or below it); past a gap, Yjs keeps the update pending.
- */
-function raise(target: Map<number, number>, span: Span): void {
-  for (const [client, clock] of span.to) {
-    const held = target.get(client) ?? 0
-    if (held < clock && (span.from.get(client) ?? 0) <= held) target.set(client, clock)
-  }
 }
 
 /** Pending updates merged one by one up to this many; beyond, one diff since the batch began. */
 const MERGE_LIMIT = 64
-
-/** The document's state vector as it was before `update` (just applied) was made. */
-function vectorBefore(doc: Y.Doc, update: Uint8Array): Map<number, number> {
-  const vector = Y.decodeStateVector(Y.encodeStateVector(doc))
-  for (const [client, clock] of Y.parseUpdateMeta(update).from) {
-    if ((vector.get(client) ?? 0) > clock) vector.set(client, clock)
-  }
-  return vector
-}
-
-function encodeVector(vector: Map<number, number>): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, vector.size)
-  for (const [client, clock] of vector) {
-    encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, clock)
-  }
-  return encoding.toUint8Array(encoder)
-}
-
-function covered(stateVector: Map<number, number>, to: Map<number, number>): boolean {
-  if (to.size === 0) return false
-  for (const [client, clock] of to) if ((stateVector.get(client) ?? 0) < clock) return false
-  return true
-}
 
 /** Entries from this size are hashed by WebCrypto (asynchronously) rather than in JavaScript. */
 const NATIVE_HASH_FROM = 64 * 1024
@@ -168,20 +135,21 @@ export class Gate {
   private applyChain: Promise<void> = Promise.resolve()
   private pending: Uint8Array[] = []
   /** The state vector before the first pending update (for batches too long to merge). */
-  private batchStart: Map<number, number> | null = null
+  private batchStart: Vector | null = null
   private sealing = false
-  private changed = false
   private tombstone: Uint8Array | null = null
   private warnedReadOnly = false
   private destroyed = false
   private entryArrived = false
-  /** Whether onUpdate is registered (followLinks). */
-  private listening = false
+  private readonly updates: DocUpdates
+  /** Stops onUpdate, while it is subscribed (followLinks). */
+  private stopListening: (() => void) | null = null
 
   constructor(private readonly options: GateOptions) {
     const keys = options.keys
     this.signer = 'signingKey' in keys ? keys : null
     this.log = this.signer ? null : new EntryLog()
+    this.updates = docUpdates(options.doc)
     this.presence = new Presence({
       awareness: options.awareness,
       keys,
@@ -198,10 +166,12 @@ export class Gate {
    */
   private followLinks(): void {
     const listen = this.links.size > 0 && !this.destroyed
-    if (listen === this.listening) return
-    this.listening = listen
-    if (listen) this.options.doc.on('update', this.onUpdate)
-    else this.options.doc.off('update', this.onUpdate)
+    if (listen === (this.stopListening !== null)) return
+    if (listen) this.stopListening = this.updates.subscribe(this.onUpdate)
+    else {
+      this.stopListening?.()
+      this.stopListening = null
+    }
   }
 
   get canWrite(): boolean {
@@ -276,8 +246,8 @@ export class Gate {
     this.presence.leave()
     this.destroyed = true
     this.presence.destroy()
-    this.options.doc.off('update', this.onUpdate)
     this.links.clear()
+    this.followLinks()
   }
 
   private send(link: GateLink, message: GateMessage): void {
@@ -435,13 +405,13 @@ export class Gate {
       update =
         payload.type === 'update-v1' ? payload.update : Y.convertUpdateFormatV2ToV1(payload.update)
     }
-    const span = Y.parseUpdateMeta(update)
-    // What we had before: an entry that arrived ahead of one it builds on waits inside Yjs
-    // (no change yet), but it is news all the same and must be handed on.
-    const ahead = !covered(Y.decodeStateVector(Y.encodeStateVector(this.options.doc)), span.to)
-    this.changed = false
+    const doc = this.options.doc
+    const before = stateVectorOf(doc)
+    const pendingBefore = hasPending(doc)
+    let changed: boolean
     try {
-      Y.applyUpdate(this.options.doc, update, this)
+      // Without encoding the change again for the store and the others: they get these bytes.
+      changed = this.updates.applyReceived(update, this)
     } catch (error) {
       this.stats.rejectedEntries += 1
       this.warnOnce(link, state, 'a signed entry whose update does not apply')
@@ -449,8 +419,15 @@ export class Gate {
       return
     }
     this.stats.appliedEntries += 1
+    // With nothing pending, what the update added is what the state vector grew by; otherwise
+    // it may have waited or released older structs, and only its own structs tell.
+    const parse = pendingBefore || hasPending(doc)
+    const span = parse ? Y.parseUpdateMeta(update) : grownSpan(before, stateVectorOf(doc))
+    // An entry that arrived ahead of one it builds on waits inside Yjs (no change yet), but it
+    // is news all the same and must be handed on.
+    const ahead = parse && !covered(before, span.to)
     raise(state.stateVector, span)
-    if (!this.changed && !ahead) return
+    if (!changed && !ahead) return
     this.log?.add(bytes, update)
     this.forward(link, bytes, span)
   }
@@ -472,10 +449,8 @@ export class Gate {
   }
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin === this) {
-      this.changed = true
-      return
-    }
+    // What this gate applied is handed on by forward().
+    if (origin === this) return
     if (!this.signer) {
       if (!this.warnedReadOnly) {
         this.warnedReadOnly = true
@@ -506,7 +481,7 @@ export class Gate {
           ? (updates[0] as Uint8Array)
           : updates.length <= MERGE_LIMIT || since === null
             ? Y.mergeUpdates(updates)
-            : Y.encodeStateAsUpdate(this.options.doc, encodeVector(since))
+            : Y.encodeStateAsUpdate(this.options.doc, Y.encodeStateVector(since))
       const entry = await this.seal(update)
       if (!entry) continue
       const span = Y.parseUpdateMeta(update)

@@ -7,6 +7,7 @@ import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { afterEach, describe, expect, it } from 'vitest'
+import { docUpdates } from '../../../src/doc/doc-updates'
 import { NO_PARENT } from '../../../src/protocol/entry'
 import { deriveDocKeys, deriveReadKeys, type DocKeys } from '../../../src/share/keys'
 import { newDocAddress } from '../../../src/share/link'
@@ -381,6 +382,41 @@ describe('the gate between a document and its peers', () => {
     r.gate.receive(link, first as Uint8Array)
     await expectText(r, 'first second')
     await expectText(c, 'first second')
+  })
+
+  it('[GATE-8][GATE-3] what a relaying peer stores is exactly what it applied, entries in order or not', async () => {
+    const { editorKeys, readerKeys } = cast()
+    const a = peer('A', editorKeys)
+    const b = peer('B', editorKeys)
+    const r = peer('R', readerKeys)
+    // What the local store of R would keep: everything R's update hub hands on.
+    const stored: Uint8Array[] = []
+    docUpdates(r.doc).subscribe((update) => stored.push(update))
+    const entries: Uint8Array[] = []
+    const capture: GateLink = { label: 'capture', send: (bytes) => entries.push(bytes) }
+    a.gate.open(capture)
+    write(a, 0, 'one ')
+    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(1)
+    write(a, 4, 'two ')
+    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(2)
+    write(a, 8, 'three')
+    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(3)
+    const [one, two, three] = entries.filter((bytes) => bytes[0] === 101)
+    connect(r, b)
+    const link: GateLink = { label: 'A', send: () => undefined }
+    r.gate.open(link)
+    // The third waits for the second inside Yjs; the second releases it; the first, in order.
+    r.gate.receive(link, three as Uint8Array)
+    await settle()
+    r.gate.receive(link, two as Uint8Array)
+    await settle()
+    r.gate.receive(link, one as Uint8Array)
+    await expectText(r, 'one two three')
+    await expectText(b, 'one two three')
+    const copy = new Y.Doc()
+    for (const update of stored) Y.applyUpdate(copy, update)
+    expect(copy.getText('t').toString()).toBe('one two three')
+    expect(Y.encodeStateVector(copy)).toEqual(Y.encodeStateVector(r.doc))
   })
 
   it('[GATE-5][SYNC-2] alone, nothing is signed; a tab that answers on the shared channel gets everything', async () => {
