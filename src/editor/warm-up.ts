@@ -25,6 +25,17 @@ import { createEditor, type PeerIdentity } from './create-editor'
 
 const PEER_NAME = 'warm-up'
 
+/**
+ * Paragraphs in the scratch document: several chunks (BIND-6), so that the loops over a
+ * document's chunks and blocks (ProseMirror's view update, positions, the binding's block maps)
+ * run long enough to be compiled here. With five paragraphs they ran a few times each, and a
+ * book's first remote edit compiled them (V8 --trace-opt: on-stack replacement of those loops
+ * while the edit waited); at x20 the first edit after a join took 38 ms (median of 10 joins)
+ * with five, 30 ms with 400.
+ */
+const SCRATCH_PARAGRAPHS = 400
+const SCRATCH_PARTS = 4
+
 /** A change to the open document this recent postpones the next step (ms). */
 export const QUIET_MS = 500
 
@@ -74,12 +85,16 @@ class Scratch {
         { doc: this.peer, awareness: this.peerAwareness },
       )
     },
-    () => {
-      this.editing().commands.insertContent(
-        '<h2>Title</h2><p>One <strong>two</strong> three</p><ul><li><p>item</p></li></ul><p>end</p>',
+    // The paragraphs in parts: one insert of all of them took 60-90 ms, too long for a step.
+    ...Array.from({ length: SCRATCH_PARTS }, (_, part) => () => {
+      const paragraphs = '<p>One <strong>two</strong> three</p>'.repeat(
+        SCRATCH_PARAGRAPHS / SCRATCH_PARTS,
       )
+      const first = part === 0 ? '<h2>Title</h2>' : ''
+      const last = part === SCRATCH_PARTS - 1 ? '<ul><li><p>item</p></li></ul><p>end</p>' : ''
+      this.editing().commands.insertContent(first + paragraphs + last)
       return this.settle()
-    },
+    }),
     // The first character runs the most code for the first time: a step of its own.
     () => {
       typeAtEnd(this.editing(), 'a')

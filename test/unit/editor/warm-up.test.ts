@@ -86,7 +86,7 @@ afterEach(() => {
 describe('editor warm-up (BIND-8)', () => {
   // Typed at the end of the last block; the peer's characters after the caret there; the split
   // at the caret, and one more character typed at the end.
-  const EXPECTED = ['Title', 'One two three', 'item', 'endabc', 'xyzwd']
+  const EXPECTED = ['Title', ...Array<string>(400).fill('One two three'), 'item', 'endabc', 'xyzwd']
   const blocks = (text: string): string[] => text.split('|').filter((block) => block !== '')
 
   it('BIND-8: types and receives a peer’s characters through the editor’s own paths', async () => {
