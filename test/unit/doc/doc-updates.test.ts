@@ -2,7 +2,7 @@
 // change that arrived as bytes, those bytes, and for everything else Yjs's encoding. Checked the
 // way the store uses it: a copy rebuilt from everything a listener was given equals the document.
 import * as Y from 'yjs'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { docUpdates, hasPending } from '../../../src/doc/doc-updates'
 import { createRng } from '../../helpers/random'
 
@@ -48,7 +48,11 @@ describe('the document update hub', () => {
     const doc = new Y.Doc()
     const seen = record(doc)
     const { update } = authorWith('from a peer')
+    const emitted = vi.spyOn(doc, 'emit')
     expect(docUpdates(doc).applyReceived(update, REMOTE)).toBe(true)
+    // Yjs did not encode the transaction: it emitted no 'update' event at all.
+    expect(emitted.mock.calls.filter(([name]) => name === 'update')).toEqual([])
+    emitted.mockRestore()
     expect(seen.updates).toHaveLength(1)
     // The same bytes, not an encoding of the transaction made from them.
     expect(seen.updates[0]).toBe(update)
