@@ -11,6 +11,14 @@ import { changedAnything } from './doc-changes'
 
 export type UpdateListener = (update: Uint8Array, origin: unknown) => void
 
+/** What applying received bytes did to the document. */
+export interface Applied {
+  /** It inserted or deleted something (exactly when Yjs would emit 'update'). */
+  readonly changed: boolean
+  /** It deleted something the document still had. */
+  readonly deleted: boolean
+}
+
 /** Whether Yjs holds structs or deletions of `doc` that wait for something still missing. */
 export function hasPending(doc: Y.Doc): boolean {
   return doc.store.pendingStructs !== null || doc.store.pendingDs !== null
@@ -37,12 +45,12 @@ export class DocUpdates {
 
   /**
    * Applies `update` as Y.applyUpdate(doc, update, origin) does and tells the listeners, with
-   * `update` itself as the bytes of the change; returns whether the document changed. Encoded
+   * `update` itself as the bytes of the change; returns what it changed. Encoded
    * as usual instead when Yjs held pending structs before (applying may release them, and only
    * its own encoding contains them). Transactions that observers start meanwhile are encoded
    * as usual. Not inside another transaction: the apply would join it, and its bytes with it.
    */
-  applyReceived(update: Uint8Array, origin: unknown): boolean {
+  applyReceived(update: Uint8Array, origin: unknown): Applied {
     if (this.doc._transaction !== null) throw new Error('applyReceived inside a transaction')
     const skip = !hasPending(this.doc)
     let own: Y.Transaction | null = null
@@ -80,7 +88,7 @@ export class DocUpdates {
       this.emit(bytes, origin)
     }
     if (failure !== null) throw failure.error
-    return changed
+    return { changed, deleted: applied !== null && applied.deleteSet.clients.size > 0 }
   }
 
   private register(): void {

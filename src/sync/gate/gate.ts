@@ -8,7 +8,7 @@ import { canDeflate, deflate, inflate } from './deflate'
 import type { OpenResult } from '../always-on/crypto'
 import { movedAtOf } from '../always-on/tombstone'
 import type { AsyncEd25519 } from './ed25519'
-import { docUpdates, hasPending, type DocUpdates } from '../../doc/doc-updates'
+import { docUpdates, hasPending, type Applied, type DocUpdates } from '../../doc/doc-updates'
 import { EntryLog } from './entry-log'
 import { decodeGateMessage, encodeGateMessage, type GateMessage } from './messages'
 import { Presence } from './presence'
@@ -408,10 +408,10 @@ export class Gate {
     const doc = this.options.doc
     const before = stateVectorOf(doc)
     const pendingBefore = hasPending(doc)
-    let changed: boolean
+    let applied: Applied
     try {
       // Without encoding the change again for the store and the others: they get these bytes.
-      changed = this.updates.applyReceived(update, this)
+      applied = this.updates.applyReceived(update, this)
     } catch (error) {
       this.stats.rejectedEntries += 1
       this.warnOnce(link, state, 'a signed entry whose update does not apply')
@@ -427,8 +427,9 @@ export class Gate {
     // is news all the same and must be handed on.
     const ahead = parse && !covered(before, span.to)
     raise(state.stateVector, span)
-    if (!changed && !ahead) return
-    this.log?.add(bytes, update)
+    if (!applied.changed && !ahead) return
+    if (parse) this.log?.add(bytes, update)
+    else this.log?.addKnown(bytes, span.to, applied.deleted)
     this.forward(link, bytes, span)
   }
 

@@ -49,7 +49,7 @@ describe('the document update hub', () => {
     const seen = record(doc)
     const { update } = authorWith('from a peer')
     const emitted = vi.spyOn(doc, 'emit')
-    expect(docUpdates(doc).applyReceived(update, REMOTE)).toBe(true)
+    expect(docUpdates(doc).applyReceived(update, REMOTE).changed).toBe(true)
     // Yjs did not encode the transaction: it emitted no 'update' event at all.
     expect(emitted.mock.calls.filter(([name]) => name === 'update')).toEqual([])
     emitted.mockRestore()
@@ -68,8 +68,27 @@ describe('the document update hub', () => {
     const { update } = authorWith('known')
     Y.applyUpdate(doc, update)
     const seen = record(doc)
-    expect(docUpdates(doc).applyReceived(update, REMOTE)).toBe(false)
+    expect(docUpdates(doc).applyReceived(update, REMOTE).changed).toBe(false)
     expect(seen.updates).toHaveLength(0)
+  })
+
+  it('[GATE-8] says whether the bytes deleted something the document still had', () => {
+    const { author, update } = authorWith('abcdef')
+    const doc = new Y.Doc()
+    expect(docUpdates(doc).applyReceived(update, REMOTE)).toEqual({ changed: true, deleted: false })
+    const vector = Y.encodeStateVector(author)
+    author.getText('t').delete(1, 2)
+    const deletion = Y.encodeStateAsUpdate(author, vector)
+    expect(docUpdates(doc).applyReceived(deletion, REMOTE)).toEqual({
+      changed: true,
+      deleted: true,
+    })
+    // The same deletion again: known, nothing changes.
+    expect(docUpdates(doc).applyReceived(deletion, REMOTE)).toEqual({
+      changed: false,
+      deleted: false,
+    })
+    expect(doc.getText('t').toString()).toBe('adef')
   })
 
   it('[GATE-8] an update that releases pending structs is handed on as Yjs encodes it, with what it released', () => {
@@ -82,9 +101,9 @@ describe('the document update hub', () => {
     const doc = new Y.Doc()
     const seen = record(doc)
     // Ahead of what it builds on: Yjs keeps it pending, nothing changed yet.
-    expect(docUpdates(doc).applyReceived(second, REMOTE)).toBe(false)
+    expect(docUpdates(doc).applyReceived(second, REMOTE).changed).toBe(false)
     expect(hasPending(doc)).toBe(true)
-    expect(docUpdates(doc).applyReceived(first, REMOTE)).toBe(true)
+    expect(docUpdates(doc).applyReceived(first, REMOTE).changed).toBe(true)
     expect(doc.getText('t').toString()).toBe('first second')
     expect(seen.updates).toHaveLength(1)
     expect(seen.updates[0]).not.toBe(first)
@@ -99,7 +118,7 @@ describe('the document update hub', () => {
         doc.transact(() => doc.getMap('m').set('seen', 1), 'observer')
     })
     const { update } = authorWith('remote text')
-    expect(docUpdates(doc).applyReceived(update, REMOTE)).toBe(true)
+    expect(docUpdates(doc).applyReceived(update, REMOTE).changed).toBe(true)
     expect(seen.origins).toEqual(['observer', REMOTE])
     sameContent(doc, rebuilt(seen.updates))
     // And the hub listens again afterwards.
