@@ -23,7 +23,7 @@ import {
   type Vector,
 } from './span'
 
-// The gate between a document and its peers (rules GATE-1..6). Every change that crosses it is a
+// The gate between a document and its peers (rules GATE-1..8). Every change that crosses it is a
 // sealed entry signed with the document's write key, checked before it touches the document, by
 // every peer, whoever handed it on: the author, a reader relaying it, another tab. A peer with a
 // view link holds the verify key and the read key but not the write key, so whatever its client
@@ -34,7 +34,9 @@ import {
 // with a freshly signed diff, a reader with the signed entries it kept (EntryLog). Live: an
 // editor seals each local change (several while a signature is in flight become one) and sends
 // it to every link; whoever applies an entry that told it something new hands it on unchanged
-// to links that may lack it, as y-webrtc did with unsigned updates.
+// to links that may lack it, as y-webrtc did with unsigned updates. An entry's update is applied
+// through the document's update hub (GATE-8): the store gets the bytes that arrived, and what
+// they added is read from the state vector (span.ts), so a book is decoded once, not three times.
 
 export interface GateLink {
   /** For warnings only. */
