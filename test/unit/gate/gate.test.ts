@@ -58,6 +58,19 @@ async function forgedEntry(reader: ReturnType<typeof deriveReadKeys>, update: Ui
   )
 }
 
+/** The `entries` messages an editor sends for these writes, one write (one entry) at a time. */
+async function entriesOf(editor: NetPeer, ...writes: [number, string][]): Promise<Uint8Array[]> {
+  const entries: Uint8Array[] = []
+  const capture: GateLink = { label: 'capture', send: (bytes) => entries.push(bytes) }
+  editor.gate.open(capture)
+  const sent = (): Uint8Array[] => entries.filter((bytes) => bytes[0] === 101)
+  for (const [index, [at, value]] of writes.entries()) {
+    write(editor, at, value)
+    await expect.poll(() => sent().length).toBe(index + 1)
+  }
+  return sent()
+}
+
 function updateWriting(value: string): Uint8Array {
   const doc = new Y.Doc()
   doc.getText('t').insert(0, value)
@@ -367,14 +380,7 @@ describe('the gate between a document and its peers', () => {
     const c = peer('C', readerKeys)
     connect(r, c)
     // Two of A's entries, the second building on the first, reach R in the wrong order.
-    const entries: Uint8Array[] = []
-    const capture: GateLink = { label: 'capture', send: (bytes) => entries.push(bytes) }
-    a.gate.open(capture)
-    write(a, 0, 'first ')
-    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(1)
-    write(a, 6, 'second')
-    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(2)
-    const [first, second] = entries.filter((bytes) => bytes[0] === 101)
+    const [first, second] = await entriesOf(a, [0, 'first '], [6, 'second'])
     const link: GateLink = { label: 'A', send: () => undefined }
     r.gate.open(link)
     r.gate.receive(link, second as Uint8Array)
@@ -392,16 +398,7 @@ describe('the gate between a document and its peers', () => {
     // What the local store of R would keep: everything R's update hub hands on.
     const stored: Uint8Array[] = []
     docUpdates(r.doc).subscribe((update) => stored.push(update))
-    const entries: Uint8Array[] = []
-    const capture: GateLink = { label: 'capture', send: (bytes) => entries.push(bytes) }
-    a.gate.open(capture)
-    write(a, 0, 'one ')
-    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(1)
-    write(a, 4, 'two ')
-    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(2)
-    write(a, 8, 'three')
-    await expect.poll(() => entries.filter((bytes) => bytes[0] === 101).length).toBe(3)
-    const [one, two, three] = entries.filter((bytes) => bytes[0] === 101)
+    const [one, two, three] = await entriesOf(a, [0, 'one '], [4, 'two '], [8, 'three'])
     connect(r, b)
     const link: GateLink = { label: 'A', send: () => undefined }
     r.gate.open(link)
