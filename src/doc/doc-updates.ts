@@ -17,6 +17,11 @@ export interface Applied {
   readonly changed: boolean
   /** It deleted something the document still had. */
   readonly deleted: boolean
+  /**
+   * Yjs held structs or deletions waiting for something missing, before or after the apply:
+   * then the bytes may hold what did not apply yet, or miss what the apply released.
+   */
+  readonly pending: boolean
 }
 
 /** Whether Yjs holds structs or deletions of `doc` that wait for something still missing. */
@@ -88,7 +93,11 @@ export class DocUpdates {
       this.emit(bytes, origin)
     }
     if (failure !== null) throw failure.error
-    return { changed, deleted: applied !== null && applied.deleteSet.clients.size > 0 }
+    return {
+      changed,
+      deleted: applied !== null && applied.deleteSet.clients.size > 0,
+      pending: !skip || hasPending(this.doc),
+    }
   }
 
   private register(): void {

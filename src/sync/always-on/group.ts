@@ -88,9 +88,10 @@ export class AlwaysOnGroup implements ReplicationAdapter {
 
   /**
    * Follows the document's updates from now on; the session calls it once the local copy is
-   * loaded (connect does too). Not before: Yjs encodes every transaction for each 'update'
-   * listener, and the load is one transaction of the whole document, which this group would
-   * ignore (nothing is uploaded before connect; the first exchange sends what a peer lacks).
+   * loaded (connect does too). Not before: while anyone listens to the document's updates, Yjs
+   * encodes every transaction, and the load is one transaction of the whole document, which this
+   * group would ignore (nothing is uploaded before connect; the first exchange sends what a peer
+   * lacks).
    */
   listen(): void {
     this.stopListening ??= docUpdates(this.doc).subscribe(this.onUpdate)

@@ -8,7 +8,7 @@ import { canDeflate, deflate, inflate } from './deflate'
 import type { OpenResult } from '../always-on/crypto'
 import { movedAtOf } from '../always-on/tombstone'
 import type { AsyncEd25519 } from './ed25519'
-import { docUpdates, hasPending, type Applied, type DocUpdates } from '../../doc/doc-updates'
+import { docUpdates, type Applied, type DocUpdates } from '../../doc/doc-updates'
 import { EntryLog } from './entry-log'
 import { decodeGateMessage, encodeGateMessage, type GateMessage } from './messages'
 import { Presence } from './presence'
@@ -409,7 +409,6 @@ export class Gate {
     }
     const doc = this.options.doc
     const before = stateVectorOf(doc)
-    const pendingBefore = hasPending(doc)
     let applied: Applied
     try {
       // Without encoding the change again for the store and the others: they get these bytes.
@@ -423,7 +422,7 @@ export class Gate {
     this.stats.appliedEntries += 1
     // With nothing pending, what the update added is what the state vector grew by; otherwise
     // it may have waited or released older structs, and only its own structs tell.
-    const parse = pendingBefore || hasPending(doc)
+    const parse = applied.pending
     const span = parse ? Y.parseUpdateMeta(update) : grownSpan(before, stateVectorOf(doc))
     // An entry that arrived ahead of one it builds on waits inside Yjs (no change yet), but it
     // is news all the same and must be handed on.

@@ -75,18 +75,24 @@ describe('the document update hub', () => {
   it('[GATE-8] says whether the bytes deleted something the document still had', () => {
     const { author, update } = authorWith('abcdef')
     const doc = new Y.Doc()
-    expect(docUpdates(doc).applyReceived(update, REMOTE)).toEqual({ changed: true, deleted: false })
+    expect(docUpdates(doc).applyReceived(update, REMOTE)).toEqual({
+      changed: true,
+      deleted: false,
+      pending: false,
+    })
     const vector = Y.encodeStateVector(author)
     author.getText('t').delete(1, 2)
     const deletion = Y.encodeStateAsUpdate(author, vector)
     expect(docUpdates(doc).applyReceived(deletion, REMOTE)).toEqual({
       changed: true,
       deleted: true,
+      pending: false,
     })
     // The same deletion again: known, nothing changes.
     expect(docUpdates(doc).applyReceived(deletion, REMOTE)).toEqual({
       changed: false,
       deleted: false,
+      pending: false,
     })
     expect(doc.getText('t').toString()).toBe('adef')
   })
@@ -101,9 +107,19 @@ describe('the document update hub', () => {
     const doc = new Y.Doc()
     const seen = record(doc)
     // Ahead of what it builds on: Yjs keeps it pending, nothing changed yet.
-    expect(docUpdates(doc).applyReceived(second, REMOTE).changed).toBe(false)
+    expect(docUpdates(doc).applyReceived(second, REMOTE)).toEqual({
+      changed: false,
+      deleted: false,
+      pending: true,
+    })
     expect(hasPending(doc)).toBe(true)
-    expect(docUpdates(doc).applyReceived(first, REMOTE).changed).toBe(true)
+    // Pending before this one: it says so, though nothing waits after it.
+    expect(docUpdates(doc).applyReceived(first, REMOTE)).toEqual({
+      changed: true,
+      deleted: false,
+      pending: true,
+    })
+    expect(hasPending(doc)).toBe(false)
     expect(doc.getText('t').toString()).toBe('first second')
     expect(seen.updates).toHaveLength(1)
     expect(seen.updates[0]).not.toBe(first)
