@@ -1,8 +1,15 @@
 import * as idb from 'lib0/indexeddb'
 import * as Y from 'yjs'
-import type { DocStorage, DocStore, DocWriter, LoadReport, WriterHooks } from './local-port'
+import type {
+  DocStorage,
+  DocStore,
+  DocWriter,
+  LoadReport,
+  OpenReport,
+  WriterHooks,
+} from './local-port'
 
-export type { LoadReport } from './local-port'
+export type { LoadReport, OpenReport } from './local-port'
 
 // A document's local copy in IndexedDB (rules SAVE-1..4, LOCAL-1). The database layout is
 // y-indexeddb's (an auto-increment `updates` store of Yjs updates plus a `custom` store), so data
@@ -16,7 +23,7 @@ export type { LoadReport } from './local-port'
 //   atomically, all rows into one once they have grown by half, else the small recent ones
 //   into one (SAVE-2), so reopening never grows the store;
 // - one corrupt row makes its load throw and the document never opens; here a row that does not
-//   parse is moved aside (kept, never deleted) and the rest loads.
+//   load is moved aside (kept, never deleted) and the rest loads.
 // `indexedDbStorage` is this engine behind the local storage port (local-port.ts); the functions
 // below are its parts, also used directly where a caller holds an IDBDatabase already.
 
@@ -69,10 +76,11 @@ function asBytes(value: unknown): Uint8Array | null {
  * Reads every row into `doc` (origin `origin`) and, when it is worth it, rewrites them as one
  * row, in one readwrite transaction so that no other tab's write can fall between the read and
  * the delete; otherwise folds the small rows after the first, as the writer does. Rows that do
- * not parse go to the `custom` store under `quarantine:<key>`.
+ * not load go to the `custom` store under `quarantine:<key>`. Resolves once `doc` holds the
+ * rows, before the rewrite or fold is written (`compacted`).
  *
  * Worth it (SAVE-2): the rows after the first hold at least half as many bytes as the first (the
- * state the last rewrite wrote), or one did not parse. A rewrite costs the whole document
+ * state the last rewrite wrote), or one did not load. A rewrite costs the whole document
  * (encoding the state and writing it added 0.15–0.7 s to a 0.9 s open at x20, a book of 2
  * million characters), so an open after some editing reads the rows as they are; the store
  * stays under ~1.5 times the state plus the writer's fold, and the rewrite is paid once per half
@@ -82,7 +90,7 @@ export async function loadAndCompact(
   db: IDBDatabase,
   doc: Y.Doc,
   origin: unknown,
-): Promise<LoadReport> {
+): Promise<OpenReport> {
   const [updates, custom] = idb.transact(db, [UPDATES, CUSTOM], 'readwrite') as [
     IDBObjectStore,
     IDBObjectStore,
@@ -112,21 +120,34 @@ export async function loadAndCompact(
   const worthIt = corrupt > 0 || (rows.length > 1 && 2 * (bytes - firstBytes) >= firstBytes)
   if (lastKey !== null && worthIt) {
     const state = Y.encodeStateAsUpdate(doc)
-    await idb.rtop(updates.add(state))
-    await idb.del(updates, idb.createIDBKeyRangeUpperBound(lastKey, false))
+    updates.add(state)
+    updates.delete(idb.createIDBKeyRangeUpperBound(lastKey, false))
     bytes = state.byteLength
   } else {
     // Not worth a rewrite, but many short sessions leave many small rows: they are folded, as
-    // the writer does (already read and applied; all of them parse, or this was a rewrite).
+    // the writer does (already read and applied; all of them loaded, or this was a rewrite).
     const recent = recentOf(rows.slice(1))
     if (recent.length > 1) {
       const merged = Y.mergeUpdates(recent.map(({ v }) => asBytes(v) as Uint8Array))
-      await replaceRows(updates, recent, merged)
+      queueReplace(updates, recent, merged)
       bytes +=
         merged.byteLength - recent.reduce((sum, { v }) => sum + (asBytes(v)?.byteLength ?? 0), 0)
     }
   }
-  return { rows: rows.length, corrupt, bytes }
+  // The document is complete now: the caller need not wait for the writes (a round trip to
+  // IndexedDB and a task boundary between the load and the editor's mount, issue 12). They are
+  // requests of this transaction, so they commit or abort together, and any transaction opened
+  // later on this store (the writer's) waits for this one.
+  return { rows: rows.length, corrupt, bytes, compacted: settled(updates.transaction) }
+}
+
+/** Whether `tx` committed; an abort leaves the rows as they were, so nothing is lost. */
+function settled(tx: IDBTransaction): Promise<boolean> {
+  return new Promise((resolve) => {
+    tx.addEventListener('complete', () => resolve(true))
+    tx.addEventListener('abort', () => resolve(false))
+    tx.addEventListener('error', () => resolve(false))
+  })
 }
 
 /**
@@ -257,10 +278,19 @@ async function replaceRows(
   rows: readonly Row[],
   merged: Uint8Array | null,
 ): Promise<void> {
-  if (merged !== null) await idb.rtop(updates.add(merged))
+  await idb.rtop(queueReplace(updates, rows, merged))
+}
+
+/** `replaceRows` without waiting: requests run in order, so the delete is the last. */
+function queueReplace(
+  updates: IDBObjectStore,
+  rows: readonly Row[],
+  merged: Uint8Array | null,
+): IDBRequest {
+  if (merged !== null) updates.add(merged)
   const low = (rows[0] as Row).k as IDBValidKey
   const high = (rows[rows.length - 1] as Row).k as IDBValidKey
-  await idb.del(updates, idb.createIDBKeyRangeBound(low, high, false, false))
+  return updates.delete(idb.createIDBKeyRangeBound(low, high, false, false))
 }
 
 function parses(update: Uint8Array): boolean {
@@ -273,13 +303,21 @@ function parses(update: Uint8Array): boolean {
 }
 
 /**
- * Applies one stored row to `doc`; returns its size, or null when it is not a Yjs update. It is
- * parsed before it is applied, so a malformed row never half-applies.
+ * Applies one stored row to `doc`; returns its size, or null when it is not a Yjs update (the
+ * caller sets it aside, SAVE-3).
+ *
+ * Not parsed first: a full parse (`Y.decodeUpdate`) of a book's row cost 130-180 ms of every open
+ * at x20 (issue 12), and it never kept a malformed row from half-applying anyway. Yjs reads all
+ * of a row's structs before it integrates any, so a row whose structs do not decode changes
+ * nothing; a row that decodes but fails later (in its deletions, or integrating) can leave part
+ * of itself in the document, with or without the parse (measured on 3,982 truncations and byte
+ * flips of one update: 40 passed the parse and half-applied, 148 half-applied without it). What
+ * is left is what the row's readable part held, merged as any CRDT update is; the row itself is
+ * kept whole, and peers' copies complete the document (RECOVER-1).
  */
 function applyRow(doc: Y.Doc, row: unknown, origin: unknown): number | null {
   const update = asBytes(row)
   if (update === null) return null
-  if (!parses(update)) return null
   try {
     Y.applyUpdate(doc, update, origin)
     return update.byteLength
@@ -289,7 +327,7 @@ function applyRow(doc: Y.Doc, row: unknown, origin: unknown): number | null {
 }
 
 /**
- * Reads every row that parses into `doc` (origin `origin`) without writing anything: a backup
+ * Reads every row that loads into `doc` (origin `origin`) without writing anything: a backup
  * reads a document this way, and may do so while a tab has it open.
  */
 export async function readRows(db: IDBDatabase, doc: Y.Doc, origin: unknown): Promise<LoadReport> {
@@ -336,7 +374,7 @@ class IdbDocStore implements DocStore {
     return claimStore(this.db, tag)
   }
 
-  loadAndCompact(doc: Y.Doc, origin: unknown): Promise<LoadReport> {
+  loadAndCompact(doc: Y.Doc, origin: unknown): Promise<OpenReport> {
     return loadAndCompact(this.db, doc, origin)
   }
 

@@ -6,8 +6,8 @@ import type * as Y from 'yjs'
 // engine is idb-store.ts; every engine runs test/contracts/doc-store.contract.ts.
 //
 // A store holds one document as a log of Yjs updates ("rows"). Readers merge rows into a Y.Doc,
-// which is why the port hands over documents rather than bytes: a row that does not parse is set
-// aside, never applied in part (SAVE-3).
+// which is why the port hands over documents rather than bytes: a row that does not load is set
+// aside whole (SAVE-3).
 
 /** What one load or read found. */
 export interface LoadReport {
@@ -16,6 +16,15 @@ export interface LoadReport {
   readonly corrupt: number
   /** Bytes of the document's state as stored afterwards (of the rows read, for a read). */
   readonly bytes: number
+}
+
+/** What an open did; its rewrite or fold is still being written when it resolves. */
+export interface OpenReport extends LoadReport {
+  /**
+   * Resolves once the open's rewrite or fold is committed (true), or was abandoned (false: the
+   * rows stay as they were, so nothing is lost and the next open tries again). Never rejects.
+   */
+  readonly compacted: Promise<boolean>
 }
 
 export interface WriterHooks {
@@ -48,10 +57,11 @@ export interface DocStore {
   claim(tag: string): Promise<'claimed' | 'mismatch'>
   /**
    * Reads every row into `doc` (as `origin`); rewrites them as one, atomically, once the rows
-   * after the first hold half as many bytes as it, or one did not parse, and otherwise folds the
-   * small ones after the first (SAVE-2..4).
+   * after the first hold half as many bytes as it, or one did not load, and otherwise folds the
+   * small ones after the first (SAVE-2..4). Resolves once the document holds the rows, before
+   * the rewrite or fold is written (`compacted`); transactions opened later wait for it.
    */
-  loadAndCompact(doc: Y.Doc, origin: unknown): Promise<LoadReport>
+  loadAndCompact(doc: Y.Doc, origin: unknown): Promise<OpenReport>
   /** Reads every row that parses into `doc` (as `origin`), writing nothing. */
   read(doc: Y.Doc, origin: unknown): Promise<LoadReport>
   /** Adds one update as a row; resolves once it is durable. */

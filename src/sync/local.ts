@@ -5,7 +5,7 @@ import { deriveRoomKeys } from '../share/derive'
 import type { DocId } from '../share/ids'
 import type { DocAddress } from '../share/link'
 import { indexedDbStorage } from './idb-store'
-import type { DocStorage, DocStore, DocWriter, LoadReport } from './local-port'
+import type { DocStorage, DocStore, DocWriter, LoadReport, OpenReport } from './local-port'
 import type { StatusModel } from './status'
 
 // Local persistence for one open document (rules LOCAL-1, SAVE-1..4): loads the stored copy
@@ -55,7 +55,7 @@ export class LocalStore {
   }
 
   private async open(name: string, tag: string): Promise<LoadReport | null> {
-    let report: LoadReport
+    let report: OpenReport
     let store: DocStore
     try {
       store = await this.storage.open(name)
@@ -77,6 +77,12 @@ export class LocalStore {
       this.status.update({ loaded: true, problem: 'storage-unavailable' })
       return null
     }
+    // The open's rewrite or fold commits after the editor mounts; if it fails the rows stay as
+    // they were (nothing lost), so it is reported, not shown.
+    void report.compacted.then((written) => {
+      if (!written && !this.destroyed)
+        this.warn('Compacting the stored rows failed; kept as they were.')
+    })
     if (report.corrupt > 0) {
       this.warn(`${report.corrupt} stored row(s) of this document could not be read; set aside.`)
       this.status.update({ problem: 'storage-corrupt' })

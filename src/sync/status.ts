@@ -17,7 +17,7 @@ export type PinnedState = 'pinned' | 'pending' | 'off'
 export type SyncProblem =
   | 'storage-unavailable' // IndexedDB could not be opened: edits live only in this tab
   | 'storage-write-failed' // a write to IndexedDB failed: recent edits may not be saved
-  | 'storage-corrupt' // stored rows did not parse: they were set aside, the rest loaded
+  | 'storage-corrupt' // stored rows did not load: they were set aside, the rest loaded
   | 'wrong-secret' // this browser holds another document under this id: not opened
   | 'transport-error' // a message to a peer could not be sent
   | 'app-outdated' // an always-on peer speaks a newer protocol: reload to update

@@ -55,6 +55,14 @@ async function rowAt(db: IDBDatabase, key: IDBValidKey): Promise<unknown> {
   })
 }
 
+async function customAt(db: IDBDatabase, key: IDBValidKey): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const request = db.transaction(['custom'], 'readonly').objectStore('custom').get(key)
+    request.onsuccess = () => resolve(request.result)
+    request.onerror = () => reject(request.error ?? new Error('get failed'))
+  })
+}
+
 async function putRaw(db: IDBDatabase, value: unknown): Promise<void> {
   return new Promise((resolve, reject) => {
     const tx = db.transaction(['updates'], 'readwrite')
@@ -143,6 +151,62 @@ describe('IndexedDB document store', () => {
     ).toBe(true)
     db.close()
     await deleteStore(name)
+  })
+
+  it('[SAVE-3] a row cut short at any length never costs the rows before it: it loads, or it is set aside whole', async () => {
+    const first = new Y.Doc()
+    first.getText('t').insert(0, 'kept text')
+    const kept = Y.encodeStateAsUpdate(first)
+    // Another editor's row: inserts after the kept text, deletes some of its own, adds a block.
+    const other = new Y.Doc()
+    Y.applyUpdate(other, kept)
+    const before = Y.encodeStateVector(other)
+    other.transact(() => {
+      other.getText('t').insert(9, ' and more, of which some is deleted')
+      other.getText('t').delete(18, 8)
+      other.getXmlFragment('x').insert(0, [new Y.XmlElement('p')])
+    })
+    const row = Y.encodeStateAsUpdate(other, before)
+    const whole = other.getText('t').toString()
+    const outcomes = { loaded: 0, setAside: 0, partly: 0 }
+    const partial: string[] = []
+    for (let length = 0; length <= row.byteLength; length++) {
+      const cut = row.slice(0, length)
+      const name = freshName()
+      const db = await openStore(name)
+      await putRaw(db, kept)
+      await putRaw(db, cut)
+      const doc = new Y.Doc()
+      const report = await loadAndCompact(db, doc, {})
+      const text = doc.getText('t').toString()
+      expect(text.startsWith('kept text'), `length ${length}: ${text}`).toBe(true)
+      if (report.corrupt === 0) {
+        outcomes.loaded += 1
+      } else {
+        outcomes.setAside += 1
+        if (text !== 'kept text') {
+          outcomes.partly += 1
+          partial.push(text)
+        }
+        expect(report.corrupt).toBe(1)
+        // Kept whole, as it was stored.
+        const aside = await keysOf(db, 'custom')
+        expect(aside).toHaveLength(1)
+        expect(await customAt(db, aside[0] as IDBValidKey)).toEqual(cut)
+      }
+      expect(await report.compacted).toBe(true)
+      db.close()
+      await deleteStore(name)
+    }
+    // Only the whole row loads; part of a cut one may stay (its structs are read before any is
+    // integrated, its deletions are applied as they are read), never more than it held.
+    expect(outcomes).toEqual({ loaded: 1, setAside: row.byteLength, partly: outcomes.partly })
+    const undeleted = 'kept text and more, of which some is deleted'
+    for (const text of partial) expect([whole, undeleted]).toContain(text)
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, kept)
+    Y.applyUpdate(doc, row)
+    expect(doc.getText('t').toString()).toBe(whole)
   })
 
   it("[SAVE-2] the writer's fold never reads a large row, and merges only the rows after the last one", async () => {
