@@ -11,7 +11,8 @@
 import * as Y from 'yjs'
 import { describe, expect, test } from 'vitest'
 import { docIdOf, freshLink, readRows, storeState } from '../../bench/lib/app'
-import { loadTrace } from '../../bench/lib/trace'
+import { scaledDoc } from '../../bench/lib/scaled-doc'
+import { loadTrace, replayString } from '../../bench/lib/trace'
 import { traceState } from '../../bench/lib/ydoc'
 import { bodyOf, createDoc } from '../../src/doc/model'
 import { deflate } from '../../src/sync/gate/deflate'
@@ -116,5 +117,60 @@ describe('large documents between two browser profiles', () => {
     })
     expect(await grace.page.evaluate(() => document.getSelection()?.toString())).toBe(phrase)
     expect((await placeholders()).some((text) => text.includes(paragraph))).toBe(false)
+  })
+
+  test('[BIND-7] chunks are rendered as they come on screen: scrolling to the middle of a book renders what it shows, and only that', async () => {
+    // Twice automerge-paper: 2,346 paragraphs, 37 chunks.
+    const book = scaledDoc(replayString(loadTrace('automerge-paper').patches), 2)
+    const ada = await e2e.newPeer('ada')
+    await ada.openHome()
+    const link = freshLink(e2e.appUrl)
+    await storeState(ada.page, docIdOf(link), book.state)
+    await ada.openDoc(link)
+    await ada.waitForText('her stored copy', (t) => t === book.text, 30_000)
+    /** Chunks on screen that are still placeholders, and placeholders in all. */
+    const shown = (): Promise<{ pending: number; onScreen: number; placeholders: number }> =>
+      ada.page.evaluate(() => {
+        const host = document.querySelector('.editor-host')
+        if (!host) throw new Error('no editor host')
+        const view = host.getBoundingClientRect()
+        const chunks = Array.from(host.querySelectorAll('.editor-content > .chunk'))
+        const onScreen = chunks.filter((chunk) => {
+          const box = chunk.getBoundingClientRect()
+          return box.bottom > view.top && box.top < view.bottom
+        })
+        return {
+          pending: onScreen.filter((chunk) => chunk.classList.contains('chunk-placeholder')).length,
+          onScreen: onScreen.length,
+          placeholders: chunks.filter((chunk) => chunk.classList.contains('chunk-placeholder'))
+            .length,
+        }
+      })
+    const before = await shown()
+    expect(before.placeholders).toBeGreaterThan(30)
+    for (const at of [0.5, 0.52, 0.3]) {
+      await ada.page.evaluate((fraction) => {
+        const host = document.querySelector('.editor-host') as HTMLElement
+        host.scrollTop = host.scrollHeight * fraction
+      }, at)
+      await waitFor(`the chunks on screen at ${at} of the book rendered`, async () => {
+        const now = await shown()
+        return now.onScreen > 0 && now.pending === 0
+      })
+    }
+    // Rendered where the reader went, not everywhere: most chunks are still placeholders.
+    expect((await shown()).placeholders).toBeGreaterThan(before.placeholders - 12)
+    // What is on screen there is the book's text, as blocks, in order.
+    const onScreen = await ada.page.evaluate(() => {
+      const view = (document.querySelector('.editor-host') as HTMLElement).getBoundingClientRect()
+      return Array.from(document.querySelectorAll('.editor-content > .chunk > *'))
+        .filter((block) => {
+          const box = block.getBoundingClientRect()
+          return box.bottom > view.top && box.top < view.bottom
+        })
+        .map((block) => block.textContent ?? '')
+    })
+    expect(onScreen.length).toBeGreaterThan(3)
+    expect(book.text.includes(onScreen.join('\n'))).toBe(true)
   })
 })

@@ -171,3 +171,61 @@ describe('chunks rendered near the screen', () => {
     }
   })
 })
+
+/** Chromium's `contentvisibilityautostatechange` on `el`, as it comes near the screen or goes. */
+function visibility(el: Element, skipped: boolean): void {
+  el.dispatchEvent(Object.assign(new Event('contentvisibilityautostatechange'), { skipped }))
+}
+
+describe('chunks rendered near the screen, as Chromium says (content-visibility)', () => {
+  beforeEach(() => {
+    // The browser tells content-visibility changes: no observer of ours is made.
+    Object.assign(globalThis, { ContentVisibilityAutoStateChangeEvent: class {} })
+  })
+  afterEach(() => {
+    delete (globalThis as { ContentVisibilityAutoStateChangeEvent?: unknown })
+      .ContentVisibilityAutoStateChangeEvent
+  })
+
+  it('[BIND-7] a placeholder the browser stops skipping is rendered, with the others that came with it, in one change', async () => {
+    const editor = editorOn(seededDoc(640, flat))
+    expect(StubObserver.all).toHaveLength(0)
+    const [third, fourth, fifth] = chunkElements(editor).slice(EAGER_CHUNKS, EAGER_CHUNKS + 3)
+    if (!third || !fourth || !fifth) throw new Error('not enough chunks')
+    expect([third.rendered, fourth.rendered, fifth.rendered]).toEqual([false, false, false])
+    let changes = 0
+    editor.on('transaction', () => (changes += 1))
+    // Skipped still (or going off screen): nothing happens.
+    visibility(fifth.el, true)
+    visibility(third.el, false)
+    visibility(fourth.el, false)
+    await Promise.resolve()
+    const after = chunkElements(editor).slice(EAGER_CHUNKS, EAGER_CHUNKS + 3)
+    expect(after.map((c) => c.rendered)).toEqual([true, true, false])
+    expect(changes).toBe(1)
+    expect(after[0]?.el.querySelectorAll('p')).toHaveLength(
+      editor.state.doc.child(EAGER_CHUNKS).childCount,
+    )
+    // Rendered for good: going off screen again leaves it rendered.
+    visibility(after[0]?.el as Element, true)
+    await Promise.resolve()
+    expect(chunkElements(editor)[EAGER_CHUNKS]?.rendered).toBe(true)
+  })
+
+  it('[BIND-7] a selection the browser made in a placeholder it then shows (find-in-page) is kept in the editor', async () => {
+    const editor = editorOn(seededDoc(640, flat))
+    const target = EAGER_CHUNKS + 1
+    const placeholder = chunkElements(editor)[target]
+    if (!placeholder || placeholder.rendered) throw new Error('no placeholder')
+    const text = placeholder.el.firstChild as Text
+    const node = editor.state.doc.child(target)
+    // A match in the placeholder's text, as window.find selects it, then shown.
+    const from = chunkText(node).indexOf('line')
+    document.getSelection()?.setBaseAndExtent(text, from, text, from + 6)
+    visibility(placeholder.el, false)
+    await Promise.resolve()
+    expect(chunkElements(editor)[target]?.rendered).toBe(true)
+    const { from: start, to } = editor.state.selection
+    expect(editor.state.doc.textBetween(start, to)).toBe(chunkText(node).slice(from, from + 6))
+  })
+})
