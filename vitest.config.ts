@@ -17,6 +17,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Both cores (Vitest leaves one free by default): the convergence fuzz alone takes
+          // ~2 minutes of one, and the other files then run beside it instead of after it.
+          maxWorkers: 2,
         },
       },
       {
