@@ -62,7 +62,7 @@ export interface DocStore {
    * the rewrite or fold is written (`compacted`); transactions opened later wait for it.
    */
   loadAndCompact(doc: Y.Doc, origin: unknown): Promise<OpenReport>
-  /** Reads every row that parses into `doc` (as `origin`), writing nothing. */
+  /** Reads every row that loads into `doc` (as `origin`), writing nothing. */
   read(doc: Y.Doc, origin: unknown): Promise<LoadReport>
   /** Adds one update as a row; resolves once it is durable. */
   append(update: Uint8Array): Promise<void>
