@@ -141,12 +141,14 @@ export async function loadAndCompact(
   return { rows: rows.length, corrupt, bytes, compacted: settled(updates.transaction) }
 }
 
-/** Whether `tx` committed; an abort leaves the rows as they were, so nothing is lost. */
+/**
+ * Whether `tx` committed; an abort leaves the rows as they were, so nothing is lost. (A failed
+ * request aborts its transaction unless handled, so 'abort' covers it too.)
+ */
 function settled(tx: IDBTransaction): Promise<boolean> {
   return new Promise((resolve) => {
     tx.addEventListener('complete', () => resolve(true))
     tx.addEventListener('abort', () => resolve(false))
-    tx.addEventListener('error', () => resolve(false))
   })
 }
 
