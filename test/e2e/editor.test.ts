@@ -9,6 +9,8 @@ import type { Peer } from './helpers/peer'
 
 const e2e = useE2E()
 
+// The toolbar follows the editor on the next frame (one refresh per frame, src/ui/toolbar.ts):
+// read it with `expect.poll`, as a click can return before that frame.
 async function pressed(peer: Peer, id: string): Promise<string | null> {
   return peer.byTestId(id).getAttribute('aria-pressed')
 }
@@ -40,17 +42,17 @@ describe('editing', () => {
     await a.createDocument()
     await a.typeInEditor('Title')
     await a.byTestId('heading-1').click()
-    expect(await pressed(a, 'heading-1')).toBe('true')
+    await expect.poll(() => pressed(a, 'heading-1')).toBe('true')
     await a.press('End')
     await a.press('Enter')
     await a.press('Control+b')
     await a.page.keyboard.type('bold')
-    expect(await pressed(a, 'bold')).toBe('true')
+    await expect.poll(() => pressed(a, 'bold')).toBe('true')
     await a.press('Control+b')
     await a.press('Control+i')
     await a.page.keyboard.type(' italic')
-    expect(await pressed(a, 'italic')).toBe('true')
-    expect(await pressed(a, 'bold')).toBe('false')
+    await expect.poll(() => pressed(a, 'italic')).toBe('true')
+    await expect.poll(() => pressed(a, 'bold')).toBe('false')
     await a.press('Control+i')
     await a.press('Enter')
     await a.byTestId('task-list').click()
@@ -59,7 +61,7 @@ describe('editing', () => {
     await a.press('Enter') // leaves the list
     await a.byTestId('code-block').click()
     await a.page.keyboard.type('const x = 1')
-    expect(await pressed(a, 'code-block')).toBe('true')
+    await expect.poll(() => pressed(a, 'code-block')).toBe('true')
     // Three Enters leave a code block (Tiptap's exitOnTripleEnter), as a user would.
     for (let i = 0; i < 3; i++) await a.press('Enter')
     await a.byTestId('blockquote').click()
@@ -146,7 +148,7 @@ describe('editing', () => {
     expect(await a.editorHtml()).not.toContain('<a')
     await a.byTestId('link').click()
     expect(await a.editorHtml()).toContain('href="https://example.com/page"')
-    expect(await pressed(a, 'link')).toBe('true')
+    await expect.poll(() => pressed(a, 'link')).toBe('true')
   })
 
   it('[EDIT-4] [EDIT-2] pasted HTML is reduced to the schema and never runs', async () => {
