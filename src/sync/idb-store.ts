@@ -129,7 +129,7 @@ export async function loadAndCompact(
     const recent = recentOf(rows.slice(1))
     if (recent.length > 1) {
       const merged = Y.mergeUpdates(recent.map(({ v }) => asBytes(v) as Uint8Array))
-      queueReplace(updates, recent, merged)
+      replaceRows(updates, recent, merged)
       bytes +=
         merged.byteLength - recent.reduce((sum, { v }) => sum + (asBytes(v)?.byteLength ?? 0), 0)
     }
@@ -256,7 +256,7 @@ export async function foldRecentRows(
   }
   const merged = valid.length > 0 ? Y.mergeUpdates(valid) : null
   if (merged !== null) Y.applyUpdate(doc, merged, origin)
-  await replaceRows(updates, recent, merged)
+  await idb.rtop(replaceRows(updates, recent, merged))
   return { folded: recent.length, corrupt }
 }
 
@@ -274,17 +274,11 @@ function recentOf<T extends Row>(afterFirst: readonly T[]): T[] {
   return afterFirst.slice(from)
 }
 
-/** Replaces `rows` (consecutive keys, in order) by `merged`, or by nothing. */
-async function replaceRows(
-  updates: IDBObjectStore,
-  rows: readonly Row[],
-  merged: Uint8Array | null,
-): Promise<void> {
-  await idb.rtop(queueReplace(updates, rows, merged))
-}
-
-/** `replaceRows` without waiting: requests run in order, so the delete is the last. */
-function queueReplace(
+/**
+ * Replaces `rows` (consecutive keys, in order) by `merged`, or by nothing; returns the last
+ * request (requests of a transaction run in order), for a caller that waits for it.
+ */
+function replaceRows(
   updates: IDBObjectStore,
   rows: readonly Row[],
   merged: Uint8Array | null,

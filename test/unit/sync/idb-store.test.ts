@@ -47,17 +47,14 @@ async function keysOf(db: IDBDatabase, store: 'updates' | 'custom'): Promise<IDB
   })
 }
 
-async function rowAt(db: IDBDatabase, key: IDBValidKey): Promise<unknown> {
+/** The value under `key` in one object store of `db`: 'updates' (the rows) or 'custom'. */
+async function valueAt(
+  db: IDBDatabase,
+  store: 'updates' | 'custom',
+  key: IDBValidKey,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const request = db.transaction(['updates'], 'readonly').objectStore('updates').get(key)
-    request.onsuccess = () => resolve(request.result)
-    request.onerror = () => reject(request.error ?? new Error('get failed'))
-  })
-}
-
-async function customAt(db: IDBDatabase, key: IDBValidKey): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const request = db.transaction(['custom'], 'readonly').objectStore('custom').get(key)
+    const request = db.transaction([store], 'readonly').objectStore(store).get(key)
     request.onsuccess = () => resolve(request.result)
     request.onerror = () => reject(request.error ?? new Error('get failed'))
   })
@@ -192,7 +189,7 @@ describe('IndexedDB document store', () => {
         // Kept whole, as it was stored.
         const aside = await keysOf(db, 'custom')
         expect(aside).toHaveLength(1)
-        expect(await customAt(db, aside[0] as IDBValidKey)).toEqual(cut)
+        expect(await valueAt(db, 'custom', aside[0] as IDBValidKey)).toEqual(cut)
       }
       expect(await report.compacted).toBe(true)
       db.close()
@@ -223,7 +220,7 @@ describe('IndexedDB document store', () => {
     // The state, the small row before the paste, and the paste, untouched; then the fold.
     expect(keysAfter.slice(0, 3)).toEqual(keysBefore.slice(0, 3))
     expect(keysAfter).toHaveLength(4)
-    expect(await rowAt(db, keysAfter[2] as IDBValidKey)).toEqual(paste)
+    expect(await valueAt(db, 'updates', keysAfter[2] as IDBValidKey)).toEqual(paste)
     // The fold was applied to the document: what it held, no more (the large rows were not read).
     expect(doc.getText('t').length).toBe(0)
     Y.applyUpdate(doc, state)
